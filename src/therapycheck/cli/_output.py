@@ -1,0 +1,40 @@
+"""Shared output helpers for the CLI: the JSON contract and the one-line error rule."""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from typing import Any, NoReturn
+
+import typer
+
+EXIT_USAGE = 2
+
+
+class Format(str, enum.Enum):
+    table = "table"
+    json = "json"
+
+
+class MarkdownFormat(str, enum.Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+FORMAT_OPTION = typer.Option(Format.table, "--format", "-f", help="table (readable) or json")
+
+
+def emit_json(document: Any) -> None:
+    """Print exactly one JSON document on stdout and nothing else."""
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def fail(reason: str, code: int = EXIT_USAGE) -> NoReturn:
+    """One line on stderr, non-zero exit: the CLI's error contract."""
+    one_line = " ".join(str(reason).split())
+    sys.stderr.write(f"error: {one_line}\n")
+    raise typer.Exit(code)

@@ -1,0 +1,114 @@
+"""Types shared by the check-up evaluator (`core.checkup`) and the plan (`core.plan`).
+
+Factor and action ids are a public contract: see docs/factors.md (copied from
+shared/domain/FACTORS.md). Only these ids, or documented additions, may appear.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["urgent", "high", "medium", "low"]
+SEVERITY_RANK: dict[str, int] = {"urgent": 0, "high": 1, "medium": 2, "low": 3}
+
+FACTOR_IDS: tuple[str, ...] = (
+    "safety_crisis",
+    "boundary_violation",
+    "alliance",
+    "style_culture_fit",
+    "feedback_response",
+    "feeling_worse_unaddressed",
+    "too_early",
+    "expectations",
+    "unclear_goals",
+    "unrecognized_progress",
+    "modality_fit",
+    "therapist_scope",
+    "readiness",
+    "avoidance",
+    "life_barriers",
+    "needs_more_than_therapy",
+    "hidden_issues",
+    "logistics",
+    "agreement",
+)
+
+ACTION_IDS: tuple[str, ...] = (
+    "crisis_support_now",
+    "report_misconduct",
+    "talk_to_therapist",
+    "review_progress_together",
+    "set_goals_together",
+    "give_it_time",
+    "reset_expectations",
+    "adjust_schedule",
+    "consider_other_modality",
+    "seek_specialist",
+    "medication_evaluation",
+    "add_support",
+    "screen_hidden_issues",
+    "stabilize_first",
+    "address_practical_barriers",
+    "journal_between_sessions",
+    "try_consultations",
+    "switch_with_closure",
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reason therapy may be stalling, with the evidence that raised it."""
+
+    factor: str
+    severity: Severity
+    # Plain-language reasons: the specific answers and scores behind the finding.
+    why: tuple[str, ...]
+    # Strength of evidence, used after severity to order findings (higher first).
+    strength: float = 1.0
+    # Where the idea comes from (seed article or reference), for "learn more".
+    sources: tuple[str, ...] = ()
+    # Machine-readable evidence (question ids and answers, scores) for other layers.
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"factor": self.factor, "severity": self.severity, "why": list(self.why)}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the person told us about their therapy so far (all optional: skippable)."""
+
+    sessions: int | None = None
+    weeks: int | None = None
+    frequency: str | None = None
+    format: str | None = None
+    credential: str | None = None
+    approach: str | None = None
+    concerns: tuple[str, ...] = ()
+    wants: tuple[str, ...] = ()
+    chosen: str | None = None  # "chosen" or who imposed it: parents, court, partner, employer
+    country: str | None = None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The evaluator's result: ordered findings plus what the plan needs to know."""
+
+    findings: tuple[Finding, ...]  # most important first
+    context: Context
+    # instrument id -> core.scoring score object for measures answered in the check-up
+    measures: dict[str, Any] = field(default_factory=dict)
+    # instrument id -> core.change series status, when a history of scores was given
+    statuses: dict[str, Any] = field(default_factory=dict)
+    # Plain-language reasons acute risk was detected; empty when none.
+    safety_reasons: tuple[str, ...] = ()
+    # The validated answers, by question id (skipped questions are absent).
+    answers: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def crisis(self) -> bool:
+        return bool(self.safety_reasons)
+
+    def factors(self) -> tuple[str, ...]:
+        return tuple(f.factor for f in self.findings)
