@@ -1,0 +1,274 @@
+"""The one scoring engine: answers -> total, band, subscales and flags, for every instrument.
+
+Everything instrument-specific (reverse items, WHO-5 x 4, ASRS shaded boxes, PCL-5 clusters,
+AUDIT-C cutoffs by sex, safety items) is read from the instrument's data file; this module
+only knows the handful of scoring methods the schema allows.
+
+Flags (stable strings other modules rely on):
+  "safety"           a safety item (PHQ-9 item 9, CORE-10 item 6) was answered above 0
+  "case"             at or past the instrument's clinical cutoff
+  "positive_screen"  a screening rule is met (for AUDIT-C without a sex: met for both sexes)
+  "positive_screen_if_female" / "positive_screen_if_male"
+                     AUDIT-C without a sex, met only under one sex's cutoff
+  pattern flags      e.g. "provisional_ptsd_pattern" (PCL-5 DSM-5 symptom pattern)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from therapycheck.core.instruments import Instrument, get_instrument
+from therapycheck.core.instruments.schema import Band, PatternRule, Screen, Sex
+
+__all__ = ["Score", "ScoringError", "score"]
+
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_SEX_WORDS = {"female": "a woman", "male": "a man"}
+
+
+class ScoringError(ValueError):
+    """Answers that cannot be scored; `item` is the 1-based item at fault, if any."""
+
+    def __init__(self, message: str, item: int | None = None) -> None:
+        super().__init__(message)
+        self.item = item
+
+
+@dataclass(frozen=True)
+class Score:
+    instrument: Instrument
+    total: int
+    raw_total: int
+    band: Band | None
+    subscales: dict[str, float]
+    flags: tuple[str, ...]
+    answers: tuple[int, ...]
+    item_scores: tuple[int, ...]
+    interpretations: list[str] = field(default_factory=list)
+    sex: Sex | None = None
+
+    @property
+    def is_case(self) -> bool | None:
+        return self.instrument.is_case(self.total)
+
+    @property
+    def safety_items_endorsed(self) -> tuple[int, ...]:
+        return tuple(n for n in self.instrument.safety_items if self.answers[n - 1] > 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The CLI/API shape: the contract keys first, then extra detail."""
+        return {
+            "instrument": self.instrument.id,
+            "total": self.total,
+            "band": self.band.label if self.band is not None else None,
+            "subscales": dict(self.subscales),
+            "flags": list(self.flags),
+            "raw_total": self.raw_total,
+            "min": self.instrument.min,
+            "max": self.instrument.max,
+            "answers": list(self.answers),
+            "interpretations": list(self.interpretations),
+        }
+
+
+def score(
+    instrument: Instrument | str,
+    answers: Sequence[int | str],
+    *,
+    sex: Sex | None = None,
+) -> Score:
+    """Score one completed questionnaire.
+
+    `answers` holds one answer per item, in item order: the option value (int or a numeric
+    string) or the option's label ("yes", "Several days"). Raises ScoringError naming the
+    item when an answer is missing, not a number or out of range.
+    """
+    inst = get_instrument(instrument) if isinstance(instrument, str) else instrument
+    if sex is not None and sex not in _SEX_WORDS:
+        raise ScoringError(f"sex must be 'female' or 'male', got {sex!r}")
+    values = _parse_answers(inst, answers)
+    item_scores = _item_scores(inst, values)
+    raw_total = _raw_total(inst, values, item_scores)
+    total = raw_total * inst.scoring.multiplier
+    subscales = {s.id: float(sum(item_scores[n - 1] for n in s.items)) for s in inst.subscales}
+    patterns = [p for p in inst.patterns if _pattern_met(inst, p, values)]
+    screens = _screen_results(inst, total, sex)
+    flags = _flags(inst, total, values, screens, patterns)
+    band = inst.band_for(total)
+    notes = _interpretations(inst, total, band, values, screens, patterns)
+    return Score(
+        instrument=inst,
+        total=total,
+        raw_total=raw_total,
+        band=band,
+        subscales={k: _tidy(v) for k, v in subscales.items()},
+        flags=flags,
+        answers=values,
+        item_scores=item_scores,
+        interpretations=notes,
+        sex=sex,
+    )
+
+
+# --- parsing ---------------------------------------------------------------------------
+
+
+def _parse_answers(inst: Instrument, answers: Sequence[int | str]) -> tuple[int, ...]:
+    if isinstance(answers, str | bytes) or not isinstance(answers, Sequence):
+        raise ScoringError(f"{inst.short_name} answers must be a list of {len(inst.items)} values")
+    if len(answers) != len(inst.items):
+        raise ScoringError(f"{inst.short_name} needs {len(inst.items)} answers, got {len(answers)}")
+    return tuple(_parse_one(inst, number, raw) for number, raw in enumerate(answers, start=1))
+
+
+def _parse_one(inst: Instrument, number: int, raw: object) -> int:
+    where = f"{inst.short_name} item {number}"
+    value = _as_int(inst, number, raw)
+    if value is None:
+        raise ScoringError(f"{where}: {_show(raw)} is not a number", item=number)
+    allowed = [option.value for option in inst.item_options(number)]
+    if value not in allowed:
+        low, high = min(allowed), max(allowed)
+        raise ScoringError(f"{where}: {value} is out of range ({low}-{high})", item=number)
+    return value
+
+
+def _as_int(inst: Instrument, number: int, raw: object) -> int | None:
+    # bool is an int subclass; True/False as an answer is almost surely a caller bug.
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        return int(raw) if raw.is_integer() else None
+    if isinstance(raw, str):
+        text = raw.strip()
+        if _INTEGER.match(text):
+            return int(text)
+        for option in inst.item_options(number):
+            if option.label.casefold() == text.casefold():
+                return option.value
+    return None
+
+
+def _show(raw: object) -> str:
+    text = repr(raw) if isinstance(raw, str) else str(raw)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# --- totals ----------------------------------------------------------------------------
+
+
+def _item_scores(inst: Instrument, values: tuple[int, ...]) -> tuple[int, ...]:
+    scores = []
+    for number, value in enumerate(values, start=1):
+        if number in inst.scoring.reverse_items:
+            low, high = inst.item_range(number)
+            value = low + high - value
+        scores.append(value)
+    return tuple(scores)
+
+
+def _raw_total(inst: Instrument, values: tuple[int, ...], item_scores: tuple[int, ...]) -> int:
+    if inst.scoring.method == "count_threshold":
+        thresholds = inst.scoring.item_thresholds
+        return sum(1 for n, v in enumerate(values, start=1) if v >= thresholds[n])
+    return sum(item_scores)
+
+
+def _tidy(value: float) -> float:
+    return int(value) if float(value).is_integer() else value
+
+
+# --- rules -----------------------------------------------------------------------------
+
+
+def _pattern_met(inst: Instrument, pattern: PatternRule, values: tuple[int, ...]) -> bool:
+    for subscale_id, needed in pattern.min_items.items():
+        items = inst.subscale(subscale_id).items
+        if sum(1 for n in items if values[n - 1] >= pattern.item_at_or_above) < needed:
+            return False
+    return True
+
+
+def _screen_results(inst: Instrument, total: int, sex: Sex | None) -> list[tuple[Screen, bool]]:
+    """Each applicable screen with its result; without a sex, every sex-specific screen."""
+    chosen = [s for s in inst.screens if s.sex is None or sex is None or s.sex == sex]
+    return [(screen, screen.is_positive(total)) for screen in chosen]
+
+
+def _flags(
+    inst: Instrument,
+    total: int,
+    values: tuple[int, ...],
+    screens: list[tuple[Screen, bool]],
+    patterns: list[PatternRule],
+) -> tuple[str, ...]:
+    flags: list[str] = []
+    if any(values[n - 1] > 0 for n in inst.safety_items):
+        flags.append("safety")
+    if inst.is_case(total):
+        flags.append("case")
+    if screens and all(positive for _, positive in screens):
+        flags.append("positive_screen")
+    elif any(positive for _, positive in screens):
+        # Only reachable for sex-specific screens scored without a sex (AUDIT-C).
+        flags.extend(f"positive_screen_if_{s.sex}" for s, positive in screens if positive)
+    flags.extend(pattern.flag for pattern in patterns)
+    return tuple(flags)
+
+
+# --- plain-language interpretations ----------------------------------------------------
+
+
+def _interpretations(
+    inst: Instrument,
+    total: int,
+    band: Band | None,
+    values: tuple[int, ...],
+    screens: list[tuple[Screen, bool]],
+    patterns: list[PatternRule],
+) -> list[str]:
+    lines = [_total_line(inst, total, band)]
+    endorsed = [n for n in inst.safety_items if values[n - 1] > 0]
+    if endorsed:
+        items = ", ".join(str(n) for n in endorsed)
+        lines.append(
+            f"Item {items} was answered above zero. This item is about your safety, "
+            "so please look at the crisis support shown with this result."
+        )
+    if inst.caseness is not None and inst.is_case(total):
+        lines.append(f"This score is {inst.caseness.label}.")
+    lines.extend(_screen_line(total, screen, positive) for screen, positive in screens)
+    lines.extend(
+        f"The answers match {p.label}. This is not a diagnosis; a clinician can assess it."
+        for p in patterns
+    )
+    return lines
+
+
+def _total_line(inst: Instrument, total: int, band: Band | None) -> str:
+    direction = "higher is better" if inst.higher_is_better else "lower is better"
+    line = f"Your {inst.short_name} score is {total} out of {inst.max} ({direction})"
+    return f"{line}: {band.label}." if band is not None else f"{line}."
+
+
+def _screen_line(total: int, screen: Screen, positive: bool) -> str:
+    if screen.at_or_above is not None:
+        rule = f"{_num(screen.at_or_above)} or more"
+    else:
+        assert screen.at_or_below is not None
+        rule = f"{_num(screen.at_or_below)} or less"
+    who = f"For {_SEX_WORDS[screen.sex]}, a" if screen.sex is not None else "A"
+    verdict = "positive" if positive else "not positive"
+    line = f"{who} score of {rule} is {screen.label}; {total} is {verdict}."
+    if positive and screen.advice:
+        line = f"{line} {screen.advice}"
+    return line
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
