@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from therapycheck.core.datafile import DuplicateKeyError, load_yaml
 from therapycheck.core.instruments.schema import (
     Band,
     Caseness,
@@ -93,12 +94,11 @@ def instrument_from_dict(data: dict[str, Any], origin: str = "<dict>") -> Instru
         raise InstrumentDataError(f"{origin}: {exc}") from exc
 
 
-# libyaml's safe loader parses the data files about ten times faster than the pure-Python one.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _load_file(name: str, text: str) -> Instrument:
-    data = yaml.load(text, Loader=_SafeLoader)
+    try:
+        data = load_yaml(text)
+    except (yaml.YAMLError, DuplicateKeyError) as exc:
+        raise InstrumentDataError(f"{name}: {exc}") from exc
     if not isinstance(data, dict):
         raise InstrumentDataError(f"{name}: expected a mapping at the top level")
     instrument = instrument_from_dict(data, name)
