@@ -1,0 +1,188 @@
+"""Check-up speed: evaluations per second for a full answer set, single process.
+
+Measures, side by side in one run on the same answers document:
+  parse      `parse_answers` alone: validation, scoring, series status (the floor:
+             every evaluation has to do this much)
+  evaluate   `core.checkup.evaluate` (parse + every factor rule)
+  + plan     evaluate, then `core.plan.build_plan` (actions, guide, checklist, safety)
+  + report   evaluate + plan + `CheckupReport.to_dict()` (the CLI/API JSON, not serialized)
+
+Target: >= 20,000 evaluations per second per core (the issue's figure). The script prints
+rates, the ratio to the target, peak memory and the machine; `--profile` adds where the
+time goes in `evaluate` (cProfile, top functions by own time).
+
+    .venv/bin/python benchmarks/checkup.py [--seconds 2] [--profile] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime
+import io
+import json
+import pstats
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import machine, peak_rss_mb
+from therapycheck.core.checkup import evaluate, parse_answers, question_bank
+from therapycheck.core.plan import build_plan
+from therapycheck.core.report import report_from_evaluation
+
+TARGET_PER_CORE = 20_000
+TODAY = datetime.date(2026, 11, 21)
+
+
+def full_answers() -> dict[str, Any]:
+    """Every visible question answered (a mixed, realistic picture), plus questionnaires.
+
+    Chosen so that several rules fire: trust is low, goals unclear, therapy was someone
+    else's idea, alcohol and trauma come up (so AUDIT-C and PCL-5 are asked too), and the
+    PHQ-9 series has 9 sessions without reliable change.
+    """
+    bank = question_bank()
+    preferred: dict[str, Any] = {
+        "sessions": 9,
+        "weeks": 12,
+        "frequency": "weekly",
+        "safe_now": "safe",
+        "harm_worry": "no",
+        "concerns": ["depression", "trauma", "substance_use"],
+        "chosen": "partner",
+        "dual_relationship": "no",
+    }
+    answers: dict[str, Any] = {}
+    for _ in range(3):  # follow-up questions appear as earlier answers are given
+        for question in bank.visible(answers):
+            if question.id in answers:
+                continue
+            answers[question.id] = preferred.get(question.id, _middle(question))
+    measures = {
+        "phq9": [2, 1, 2, 1, 1, 1, 1, 1, 0],
+        "gad7": [1, 1, 2, 1, 1, 0, 1],
+        "wai_sr": [2, 3, 2, 3, 2, 3, 2, 2, 3, 2, 3, 2],
+        "audit_c": [2, 1, 0],
+        "pcl5": [1] * 20,
+    }
+    offered = set(bank.measures_offered(answers))
+    history = {
+        "phq9": [
+            {"session": n, "score": s}
+            for n, s in zip(range(1, 9), (13, 14, 12, 13, 12, 13, 12, 13), strict=True)
+        ]
+    }
+    return {
+        "answers": answers,
+        "measures": {k: v for k, v in measures.items() if k in offered},
+        "history": history,
+        "country": "GB",
+    }
+
+
+def _middle(question: Any) -> Any:
+    if question.type == "number":
+        return question.min or 1
+    if question.type == "agree5":
+        return 2
+    if question.type == "yes_no":
+        return "no"
+    options = [o for o in question.options if not o.exclusive]
+    if question.type == "multi":
+        return [options[0].id]
+    return options[len(options) // 2].id
+
+
+def rate(fn: Callable[[], object], seconds: float) -> float:
+    """Calls per second: best of three timed runs of about `seconds` / 3 each."""
+    fn()  # warm caches (question bank, rules, instruments)
+    calls = 1
+    started = time.perf_counter()
+    while time.perf_counter() - started < 0.05:
+        fn()
+        calls += 1
+    per_call = (time.perf_counter() - started) / calls
+    batch = max(1, int(seconds / 3 / per_call))
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        for _ in range(batch):
+            fn()
+        best = min(best, (time.perf_counter() - t0) / batch)
+    return 1.0 / best
+
+
+def profile(doc: dict[str, Any], calls: int = 2000, top: int = 15) -> str:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(calls):
+        evaluate(doc)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+    return out.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=2.0, help="time per measurement")
+    parser.add_argument("--profile", action="store_true", help="show where evaluate spends time")
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    args = parser.parse_args()
+
+    doc = full_answers()
+    evaluation = evaluate(doc)
+    cases: dict[str, Callable[[], object]] = {
+        "parse": lambda: parse_answers(doc),
+        "evaluate": lambda: evaluate(doc),
+        "evaluate+plan": lambda: build_plan(evaluate(doc), today=TODAY),
+        "evaluate+plan+report": lambda: report_from_evaluation(
+            evaluate(doc), today=TODAY
+        ).to_dict(),
+    }
+    rates = {name: rate(fn, args.seconds) for name, fn in cases.items()}
+    result = {
+        "machine": machine(),
+        "answers": {
+            "questions_answered": len(doc["answers"]),
+            "measures": sorted(doc["measures"]),
+            "findings": [f.factor for f in evaluation.findings],
+        },
+        "per_second": {k: round(v) for k, v in rates.items()},
+        "target_per_second_per_core": TARGET_PER_CORE,
+        "ratio_to_target": {k: round(v / TARGET_PER_CORE, 3) for k, v in rates.items()},
+        "evaluate_share_of_parse": round(rates["evaluate"] / rates["parse"], 3),
+        "peak_mb": round(peak_rss_mb(), 1),
+    }
+    if args.json:
+        json.dump(result, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        _print(result)
+    if args.profile or rates["evaluate"] < TARGET_PER_CORE:
+        print("\nWhere evaluate spends its time (cProfile, top functions by own time):")
+        print(profile(doc), file=sys.stdout if not args.json else sys.stderr)
+
+
+def _print(result: dict[str, Any]) -> None:
+    m = result["machine"]
+    print(f"check-up benchmark: 1 process, {m['cores']} cores on the machine, Python {m['python']}")
+    a = result["answers"]
+    print(
+        f"answers: {a['questions_answered']} questions, measures {', '.join(a['measures'])}; "
+        f"{len(a['findings'])} findings"
+    )
+    print(f"{'case':<24}{'per second':>12}{'vs target':>12}")
+    for name, per_second in result["per_second"].items():
+        ratio = result["ratio_to_target"][name]
+        print(f"{name:<24}{per_second:>12,}{ratio:>11.2f}x")
+    print(f"target: {TARGET_PER_CORE:,}/s per core; peak memory {result['peak_mb']} MB")
+
+
+if __name__ == "__main__":
+    main()

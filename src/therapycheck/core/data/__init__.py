@@ -1,0 +1,1 @@
+"""Data files of the core domain (crisis resources, plan actions), validated on load."""

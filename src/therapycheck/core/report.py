@@ -1,0 +1,172 @@
+"""The check-up report: evaluate the answers, build the plan, and present both.
+
+`CheckupReport.to_dict()` is the CLI/API contract of DESIGN.md ("contract — CLI"):
+`{"findings": [{"factor", "severity", "why"}...], "actions": [{"action", "when",
+"steps"}...], "safety": {"crisis", "resources"}}` plus extra keys. `to_markdown()` is the
+shareable report; the safety section comes first whenever there is a crisis.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from therapycheck.core.checkup.model import SEVERITY_RANK, Evaluation, Finding
+from therapycheck.core.plan import Plan, build_plan, factor_label, measure_name
+
+_SEVERITY_TEXT = {
+    "urgent": "Needs attention now",
+    "high": "Important",
+    "medium": "Worth looking at",
+    "low": "Minor",
+}
+# Safety, then misconduct, outrank everything (FACTORS.md principle 1), whatever severity
+# the evaluator gave them.
+_FIRST_FACTORS = {"safety_crisis": 0, "boundary_violation": 1}
+
+DISCLAIMER = (
+    "This check-up does not diagnose anything. It points to things worth talking about "
+    "with your therapist or another clinician, and explains why."
+)
+
+
+def severity_text(severity: str) -> str:
+    """Plain words for a finding's severity."""
+    return _SEVERITY_TEXT.get(severity, severity)
+
+
+def ranked_findings(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+    """Most important first: safety, misconduct, then by severity; ties keep their order."""
+
+    def key(finding: Finding) -> tuple[int, int]:
+        first = _FIRST_FACTORS.get(finding.factor, len(_FIRST_FACTORS))
+        return first, SEVERITY_RANK.get(finding.severity, len(SEVERITY_RANK))
+
+    return tuple(sorted(findings, key=key))
+
+
+def _jsonable(value: Any) -> Any:
+    """Scores and statuses from other core modules, as plain JSON values."""
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def _finding_dict(finding: Finding) -> dict[str, Any]:
+    doc = finding.to_dict()
+    doc["label"] = factor_label(finding.factor)
+    doc["sources"] = list(finding.sources)
+    return doc
+
+
+@dataclass(frozen=True)
+class CheckupReport:
+    """One check-up's result: what was found, what to do, and the safety response."""
+
+    evaluation: Evaluation
+    plan: Plan
+    findings: tuple[Finding, ...]
+    made_on: datetime.date
+
+    @property
+    def crisis(self) -> bool:
+        return self.plan.safety.crisis
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "findings": [_finding_dict(f) for f in self.findings],
+            "actions": [a.to_dict() for a in self.plan.actions],
+            "safety": self.plan.safety.to_dict(),
+            "guide": self.plan.guide.to_dict(),
+            "switching": self.plan.switching.to_dict() if self.plan.switching else None,
+            "consultation_questions": list(self.plan.consultation_questions),
+            "measures": {k: _jsonable(v) for k, v in self.evaluation.measures.items()},
+            "statuses": {k: _jsonable(v) for k, v in self.evaluation.statuses.items()},
+            "made_on": self.made_on.isoformat(),
+        }
+
+    def to_markdown(self) -> str:
+        parts = ["# Your therapy check-up", "", f"Made on {self.made_on.isoformat()}.", ""]
+        if self.crisis:
+            parts.append(self.plan.safety.to_markdown())
+        parts.append(self._findings_markdown())
+        scores = self._scores_markdown()
+        if scores:
+            parts.append(scores)
+        parts.append(self.plan.to_markdown(include_safety=False))
+        if not self.crisis:
+            parts.append(self.plan.safety.to_markdown())
+        parts += ["---", "", DISCLAIMER, ""]
+        return "\n".join(parts)
+
+    def _findings_markdown(self) -> str:
+        parts = ["## What we found", ""]
+        if not self.findings:
+            parts += [
+                "Nothing in your answers points to a clear problem. Keep checking in on "
+                "your progress from time to time.",
+                "",
+            ]
+        for number, finding in enumerate(self.findings, start=1):
+            severity = severity_text(finding.severity)
+            parts += [f"### {number}. {factor_label(finding.factor)} ({severity})", ""]
+            parts += [f"- {why}" for why in finding.why]
+            parts.append("")
+        return "\n".join(parts)
+
+    def _scores_markdown(self) -> str:
+        rows = []
+        for instrument, score in self.evaluation.measures.items():
+            doc = _jsonable(score)
+            if not isinstance(doc, Mapping) or doc.get("total") is None:
+                continue
+            band = doc.get("band") or ""
+            rows.append(f"| {measure_name(instrument)} | {doc['total']} | {band} |")
+        if not rows:
+            return ""
+        return "\n".join(
+            ["## Your scores", "", "| measure | score | level |", "|---|---|---|", *rows, ""]
+        )
+
+
+def report_from_evaluation(
+    evaluation: Evaluation,
+    *,
+    country: str | None = None,
+    today: datetime.date | None = None,
+) -> CheckupReport:
+    """A report for an evaluation that was already made (web and CLI interactive use this)."""
+    day = today or datetime.date.today()
+    plan = build_plan(evaluation, country=country or evaluation.context.country, today=day)
+    return CheckupReport(
+        evaluation=evaluation,
+        plan=plan,
+        findings=ranked_findings(evaluation.findings),
+        made_on=day,
+    )
+
+
+def checkup_report(
+    answers_doc: Mapping[str, Any],
+    *,
+    country: str | None = None,
+    today: datetime.date | None = None,
+) -> CheckupReport:
+    """Evaluate a check-up's answers and build its report (raises the evaluator's AnswersError)."""
+    # Imported on use so that importing the report (and the CLI) never depends on the
+    # evaluator's import chain.
+    from therapycheck.core.checkup import evaluate
+
+    return report_from_evaluation(evaluate(answers_doc), country=country, today=today)
