@@ -1,0 +1,242 @@
+"""Strict parsing of the environment into the web app's configuration.
+
+Every setting comes from one environment variable listed in `ENV_VARS` (and documented in
+docs/configuration.md). A bad value raises `ConfigError` with a message that names the
+variable and what would be accepted, so start-up stops with a clear reason instead of
+running half-configured. Nothing here imports Django: the CLI can check a configuration
+before Django starts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import dj_database_url
+import platformdirs
+
+Mode = Literal["personal", "clinic"]
+
+# Every variable this module reads. docs/configuration.md must describe each one
+# (tests/web/test_config.py checks it).
+ENV_VARS: tuple[str, ...] = (
+    "THERAPYCHECK_MODE",
+    "THERAPYCHECK_DATA_DIR",
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "SECRET_KEY_FILE",
+    "THERAPYCHECK_COUNTRY",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "DEBUG",
+)
+
+LOOPBACK_HOSTS: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]", "::1")
+SECRET_KEY_FILENAME = "secret_key"
+DATABASE_FILENAME = "therapycheck.sqlite3"
+# "INT" is core.safety's international fallback: the emergency number and a helpline
+# directory, better than another country's lines until the person picks theirs.
+DEFAULT_COUNTRY = "INT"
+# Only the database engines the project installs a driver for and tests against.
+_SUPPORTED_SCHEMES = ("sqlite", "postgres", "postgresql", "pgsql")
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off", "")
+_MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(ValueError):
+    """A setting is missing or has a value we do not accept."""
+
+
+@dataclass(frozen=True)
+class Config:
+    mode: Mode
+    data_dir: Path
+    database: dict[str, Any]
+    secret_key: str
+    country: str
+    allowed_hosts: tuple[str, ...]
+    csrf_trusted_origins: tuple[str, ...]
+    debug: bool
+
+    @property
+    def personal(self) -> bool:
+        return self.mode == "personal"
+
+
+def load_config(env: Mapping[str, str] | None = None, *, create_files: bool = True) -> Config:
+    """Read and check every setting. `create_files=False` never writes to disk."""
+    env = os.environ if env is None else env
+    mode = parse_mode(env.get("THERAPYCHECK_MODE"))
+    data_dir = parse_data_dir(env.get("THERAPYCHECK_DATA_DIR"))
+    return Config(
+        mode=mode,
+        data_dir=data_dir,
+        database=parse_database_url(env.get("DATABASE_URL"), data_dir),
+        secret_key=load_secret_key(env, mode, data_dir, create_files=create_files),
+        country=parse_country(env.get("THERAPYCHECK_COUNTRY")),
+        allowed_hosts=parse_allowed_hosts(env.get("ALLOWED_HOSTS"), mode),
+        csrf_trusted_origins=parse_origins(env.get("CSRF_TRUSTED_ORIGINS")),
+        debug=parse_bool("DEBUG", env.get("DEBUG")),
+    )
+
+
+def parse_mode(raw: str | None) -> Mode:
+    value = (raw or "personal").strip().lower()
+    if value == "personal":
+        return "personal"
+    if value == "clinic":
+        return "clinic"
+    raise ConfigError(f"THERAPYCHECK_MODE must be 'personal' or 'clinic', not {raw!r}")
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("therapycheck", appauthor=False))
+
+
+def parse_data_dir(raw: str | None) -> Path:
+    if raw is None or not raw.strip():
+        return default_data_dir()
+    path = Path(raw.strip()).expanduser()
+    if not path.is_absolute():
+        raise ConfigError(f"THERAPYCHECK_DATA_DIR must be an absolute path, not {raw!r}")
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"THERAPYCHECK_DATA_DIR {raw!r} exists but is not a directory")
+    return path
+
+
+def parse_database_url(raw: str | None, data_dir: Path) -> dict[str, Any]:
+    if raw is None or not raw.strip():
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(data_dir / DATABASE_FILENAME),
+        }
+    url = raw.strip()
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme not in _SUPPORTED_SCHEMES:
+        raise ConfigError(
+            "DATABASE_URL must start with sqlite:// or postgres:// "
+            f"(for example postgres://user:password@host:5432/therapycheck), not {url[:40]!r}"
+        )
+    try:
+        parsed: dict[str, Any] = dict(dj_database_url.parse(url))
+    except ValueError as exc:
+        raise ConfigError(f"DATABASE_URL could not be read: {exc}") from None
+    if not parsed.get("NAME"):
+        raise ConfigError("DATABASE_URL must name a database (…/therapycheck at the end)")
+    return parsed
+
+
+def load_secret_key(
+    env: Mapping[str, str], mode: Mode, data_dir: Path, *, create_files: bool = True
+) -> str:
+    direct = env.get("SECRET_KEY")
+    file_name = env.get("SECRET_KEY_FILE")
+    if direct and file_name:
+        raise ConfigError("set SECRET_KEY or SECRET_KEY_FILE, not both")
+    if direct:
+        return _checked_secret(direct.strip(), "SECRET_KEY")
+    if file_name:
+        return _read_secret_file(Path(file_name).expanduser(), "SECRET_KEY_FILE")
+    if mode == "clinic":
+        # A shared server must not invent a key per worker: sessions would break and
+        # a key written next to the data is easier to leak.
+        raise ConfigError("clinic mode needs SECRET_KEY or SECRET_KEY_FILE")
+    stored = data_dir / SECRET_KEY_FILENAME
+    if stored.exists():
+        return _read_secret_file(stored, "the stored secret key file")
+    if not create_files:
+        return secrets.token_urlsafe(50)
+    return _create_secret_file(stored)
+
+
+def _checked_secret(value: str, name: str) -> str:
+    if len(value) < _MIN_SECRET_LENGTH:
+        raise ConfigError(f"{name} must be at least {_MIN_SECRET_LENGTH} characters long")
+    return value
+
+
+def _read_secret_file(path: Path, name: str) -> str:
+    try:
+        value = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(f"{name} {str(path)!r} could not be read: {exc.strerror}") from None
+    return _checked_secret(value, f"{name} {str(path)!r}")
+
+
+def _create_secret_file(path: Path) -> str:
+    key = secrets.token_urlsafe(50)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: two processes starting at once must not overwrite each other's key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_secret_file(path, "the stored secret key file")
+    except OSError as exc:
+        raise ConfigError(f"could not write the secret key to {str(path)!r}: {exc}") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def parse_country(raw: str | None) -> str:
+    value = (raw or DEFAULT_COUNTRY).strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}|INT", value):
+        raise ConfigError(
+            "THERAPYCHECK_COUNTRY must be a two-letter country code such as US or GB "
+            f"(or INT for international), not {raw!r}"
+        )
+    known = _known_countries()
+    if known and value not in known:
+        raise ConfigError(
+            f"THERAPYCHECK_COUNTRY {value!r} has no crisis resources yet; "
+            f"choose one of {', '.join(sorted(known))}"
+        )
+    return value
+
+
+def _known_countries() -> set[str]:
+    """Countries with crisis resources in core.safety (empty if it cannot tell)."""
+    try:
+        from therapycheck.core import safety
+    except ImportError:
+        return set()
+    return {code.upper() for code, _name in safety.countries()}
+
+
+def parse_allowed_hosts(raw: str | None, mode: Mode) -> tuple[str, ...]:
+    if raw is None or not raw.strip():
+        if mode == "clinic":
+            raise ConfigError("clinic mode needs ALLOWED_HOSTS (comma-separated host names)")
+        return LOOPBACK_HOSTS
+    hosts = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for host in hosts:
+        if not re.fullmatch(r"\.?[A-Za-z0-9.\-:\[\]*]+", host):
+            raise ConfigError(f"ALLOWED_HOSTS has an invalid host name: {host!r}")
+    return hosts
+
+
+def parse_origins(raw: str | None) -> tuple[str, ...]:
+    if raw is None or not raw.strip():
+        return ()
+    origins = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for origin in origins:
+        if not re.fullmatch(r"https?://[A-Za-z0-9.\-:*\[\]]+", origin):
+            raise ConfigError(
+                f"CSRF_TRUSTED_ORIGINS entries look like https://example.org, not {origin!r}"
+            )
+    return origins
+
+
+def parse_bool(name: str, raw: str | None) -> bool:
+    value = (raw or "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be one of 1/0, true/false, yes/no, on/off, not {raw!r}")

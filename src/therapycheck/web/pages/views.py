@@ -1,0 +1,69 @@
+"""Home, help-now, learn and settings pages, plus friendly error pages."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.template import loader
+from django.urls import reverse
+
+from therapycheck.core import safety as core_safety
+from therapycheck.web.accounts.current import current_person
+from therapycheck.web.accounts.safety import banner_response
+from therapycheck.web.pages.forms import SettingsForm
+from therapycheck.web.pages.learn import LEARN_PAGES, learn_page_or_none
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "pages/home.html")
+
+
+def help_now(request: HttpRequest) -> HttpResponse:
+    person = current_person(request)
+    # Always the full resource list; the crisis wording while a signal is unacknowledged
+    # (then this page shows it in full, so the banner is not repeated above it).
+    response = banner_response(person) or core_safety.safety_response(country=person.country)
+    return render(
+        request,
+        "pages/help.html",
+        {"response": response, "page_shows_safety": response.crisis},
+    )
+
+
+def settings_view(request: HttpRequest) -> HttpResponse:
+    person = current_person(request)
+    if request.method == "POST":
+        form = SettingsForm(request.POST)
+        if form.is_valid():
+            person.country = form.cleaned_data["country"]
+            person.save(update_fields=["country"])
+            messages.success(request, "Saved. Crisis resources now show for your country.")
+            return HttpResponseRedirect(reverse("pages:settings"))
+    else:
+        form = SettingsForm(initial={"country": core_safety.normalize_country(person.country)})
+    return render(request, "pages/settings.html", {"form": form})
+
+
+def learn_index(request: HttpRequest) -> HttpResponse:
+    return render(request, "pages/learn/index.html", {"pages": LEARN_PAGES})
+
+
+def learn_page(request: HttpRequest, slug: str) -> HttpResponse:
+    page = learn_page_or_none(slug)
+    if page is None:
+        raise Http404("No such page")
+    return render(request, page.template, {"page": page, "pages": LEARN_PAGES})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "403_csrf.html", status=403)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No context processors here: the database itself may be what failed.
+    return HttpResponse(loader.get_template("500.html").render(), status=500)

@@ -1,0 +1,477 @@
+"""Measures, after-session check-in, progress and journal pages.
+
+Every view acts for `current_person(request)` and only ever reads that person's rows.
+Bad input re-renders the form with every answer kept; a double-submitted form finds the
+row its first submission created; an edit form from before the last save is caught.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from therapycheck.core.instruments import UnknownInstrument, all_instruments, get_instrument
+from therapycheck.core.instruments.schema import Instrument
+from therapycheck.core.scoring import ScoringError, score
+from therapycheck.web.accounts.current import current_person
+from therapycheck.web.accounts.models import Person
+from therapycheck.web.accounts.safety import response_for
+from therapycheck.web.tracking import services
+from therapycheck.web.tracking.forms import InstrumentForm, JournalForm, SessionFields, new_token
+from therapycheck.web.tracking.models import JournalEntry, Measurement
+from therapycheck.web.tracking.patterns import JournalFacts, journal_patterns, split_topics
+from therapycheck.web.tracking.progress import progress_for
+
+# The after-session check-in: mood, worry and the working relationship, plus well-being
+# if the person wants it (REFERENCES.md §1; WAI-SR tracks the alliance, §5).
+CHECK_IN_REQUIRED = ("phq9", "gad7", "wai_sr")
+CHECK_IN_OPTIONAL = ("who5",)
+
+STALE_MESSAGE = (
+    "This entry was changed in another window after you opened this page. Your answers "
+    "below are kept. Check them and save again to replace the other version."
+)
+
+
+# --- measures ---------------------------------------------------------------------------
+
+
+def measures(request: HttpRequest) -> HttpResponse:
+    person = current_person(request)
+    entries = Measurement.objects.filter(person=person).order_by("-taken_on", "-pk")[:50]
+    names = {inst.id: inst.short_name for inst in all_instruments()}
+    return render(
+        request,
+        "tracking/measures.html",
+        {
+            "instruments": all_instruments(),
+            "entries": [
+                (entry, names.get(entry.instrument, entry.instrument)) for entry in entries
+            ],
+        },
+    )
+
+
+def _instrument_or_404(instrument_id: str) -> Instrument:
+    try:
+        return get_instrument(instrument_id)
+    except (UnknownInstrument, ValueError):
+        raise Http404("No such questionnaire") from None
+
+
+def measurement_new(request: HttpRequest, instrument_id: str) -> HttpResponse:
+    person = current_person(request)
+    instrument = _instrument_or_404(instrument_id)
+    if request.method == "POST":
+        session = SessionFields(request.POST)
+        form = InstrumentForm(instrument, request.POST)
+        token = request.POST.get("form_token", "")
+        earlier = _measurement_by_token(person, token, [instrument])
+        if earlier is not None:
+            return HttpResponseRedirect(reverse("tracking:measurement", args=[earlier.pk]))
+        if session.is_valid() and form.is_valid():
+            saved = _save_or_report(person, instrument, session, form, token=token)
+            if saved is not None:
+                return HttpResponseRedirect(reverse("tracking:measurement", args=[saved.pk]))
+    else:
+        session = SessionFields(
+            initial={
+                "session_number": services.next_session_number(person),
+                "taken_on": dt.date.today(),
+                "form_token": new_token(),
+            }
+        )
+        form = InstrumentForm(instrument)
+    return render(
+        request,
+        "tracking/measurement_form.html",
+        {"instrument": instrument, "session": session, "form": form, "editing": None},
+    )
+
+
+def _measurement_by_token(
+    person: Person, token: str, instruments: list[Instrument]
+) -> Measurement | None:
+    """The row an earlier submission of the same form created (a double submit)."""
+    if not token:
+        return None
+    keys = [f"{token}:{inst.id}" for inst in instruments]
+    return Measurement.objects.filter(person=person, form_token__in=keys).first()
+
+
+def _save_or_report(
+    person: Person,
+    instrument: Instrument,
+    session: SessionFields,
+    form: InstrumentForm,
+    *,
+    token: str,
+    checkin: uuid.UUID | None = None,
+) -> Measurement | None:
+    """Save one questionnaire; on a problem, put the error on the form and return None."""
+    try:
+        return services.save_measurement(
+            person,
+            instrument.id,
+            form.answers(),
+            session_number=session.cleaned_data["session_number"],
+            taken_on=session.cleaned_data["taken_on"],
+            form_token=f"{token}:{instrument.id}" if token else None,
+            checkin=checkin,
+        )
+    except ScoringError as exc:
+        form.add_item_error(exc.item, str(exc))
+    except services.DuplicateSession as exc:
+        session.add_error("session_number", str(exc))
+    return None
+
+
+def measurement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = current_person(request)
+    entry = get_object_or_404(Measurement, pk=pk, person=person)
+    instrument = _instrument_or_404(entry.instrument)
+    result = score(instrument, entry.answers)
+    safety = None
+    if "safety" in result.flags:
+        safety = response_for(
+            person, flags=result.flags, reasons=services.safety_reasons(instrument, result)
+        )
+    siblings = []
+    if entry.checkin is not None:
+        siblings = list(
+            Measurement.objects.filter(person=person, checkin=entry.checkin).exclude(pk=entry.pk)
+        )
+    return render(
+        request,
+        "tracking/measurement_detail.html",
+        {
+            "entry": entry,
+            "instrument": instrument,
+            "result": result,
+            "safety": safety,
+            "page_shows_safety": safety is not None,
+            "siblings": [(s, get_instrument(s.instrument).short_name) for s in siblings],
+            "answer_rows": _answer_rows(instrument, entry.answers),
+        },
+    )
+
+
+def _answer_rows(instrument: Instrument, answers: list[int]) -> list[tuple[int, str, str]]:
+    rows = []
+    for item, value in zip(instrument.items, answers, strict=False):
+        labels = {o.value: o.label for o in instrument.item_options(item.number)}
+        rows.append((item.number, item.text, labels.get(value, str(value))))
+    return rows
+
+
+def measurement_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = current_person(request)
+    entry = get_object_or_404(Measurement, pk=pk, person=person)
+    instrument = _instrument_or_404(entry.instrument)
+    if request.method == "POST":
+        session = SessionFields(request.POST)
+        form = InstrumentForm(instrument, request.POST)
+        if session.is_valid() and form.is_valid():
+            if session.cleaned_data.get("revision") != entry.revision:
+                session.add_error(None, STALE_MESSAGE)
+                session = _with_revision(request.POST, entry.revision)
+            else:
+                try:
+                    services.update_measurement(
+                        entry,
+                        form.answers(),
+                        session_number=session.cleaned_data["session_number"],
+                        taken_on=session.cleaned_data["taken_on"],
+                    )
+                except ScoringError as exc:
+                    form.add_item_error(exc.item, str(exc))
+                except services.DuplicateSession as exc:
+                    session.add_error("session_number", str(exc))
+                else:
+                    messages.success(request, "Your changes are saved.")
+                    return HttpResponseRedirect(reverse("tracking:measurement", args=[entry.pk]))
+    else:
+        session = SessionFields(
+            initial={
+                "session_number": entry.session_number,
+                "taken_on": entry.taken_on,
+                "revision": entry.revision,
+            }
+        )
+        form = InstrumentForm(instrument, initial=InstrumentForm.initial_from(entry.answers))
+    return render(
+        request,
+        "tracking/measurement_form.html",
+        {"instrument": instrument, "session": session, "form": form, "editing": entry},
+    )
+
+
+def _with_revision(data: Any, revision: int) -> SessionFields:
+    """The same answers, now carrying the current revision, with the stale warning on top."""
+    updated = data.copy()
+    updated["revision"] = str(revision)
+    form = SessionFields(updated)
+    form.is_valid()
+    form.add_error(None, STALE_MESSAGE)
+    return form
+
+
+def measurement_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    person = current_person(request)
+    entry = Measurement.objects.filter(pk=pk, person=person).first()
+    if entry is None:
+        if request.method == "POST":
+            # A second click, or a page left open after deleting elsewhere.
+            messages.info(request, "That entry was already deleted.")
+            return HttpResponseRedirect(reverse("tracking:measures"))
+        raise Http404("No such entry")
+    instrument = _instrument_or_404(entry.instrument)
+    if request.method == "POST":
+        entry.delete()
+        messages.success(request, f"The {instrument.short_name} entry was deleted.")
+        return HttpResponseRedirect(reverse("tracking:measures"))
+    return render(
+        request,
+        "tracking/confirm_delete.html",
+        {
+            "what": f"your {instrument.short_name} for session {entry.session_number} "
+            f"({entry.taken_on:%d %B %Y}, score {entry.total:g})",
+            "cancel_url": reverse("tracking:measurement", args=[entry.pk]),
+        },
+    )
+
+
+# --- after-session check-in -----------------------------------------------------------
+
+
+def _check_in_instruments() -> list[tuple[Instrument, bool]]:
+    known = {inst.id: inst for inst in all_instruments()}
+    chosen = [(known[i], False) for i in CHECK_IN_REQUIRED if i in known]
+    return chosen + [(known[i], True) for i in CHECK_IN_OPTIONAL if i in known]
+
+
+def check_in(request: HttpRequest) -> HttpResponse:
+    person = current_person(request)
+    chosen = _check_in_instruments()
+    data = request.POST if request.method == "POST" else None
+    forms = [
+        InstrumentForm(inst, data, optional=optional, prefix=inst.id) for inst, optional in chosen
+    ]
+    if data is not None:
+        session = SessionFields(data)
+        token = data.get("form_token", "")
+        earlier = _measurement_by_token(person, token, [inst for inst, _ in chosen])
+        if earlier is not None and earlier.checkin is not None:
+            return HttpResponseRedirect(reverse("tracking:check_in_done", args=[earlier.checkin]))
+        valid = session.is_valid() & all([form.is_valid() for form in forms])
+        if valid:
+            group = _save_check_in(person, session, forms, token)
+            if group is not None:
+                return HttpResponseRedirect(reverse("tracking:check_in_done", args=[group]))
+    else:
+        session = SessionFields(
+            initial={
+                "session_number": services.next_session_number(person),
+                "taken_on": dt.date.today(),
+                "form_token": new_token(),
+            }
+        )
+    has_errors = data is not None and (
+        bool(session.errors) or any(bool(form.errors) for form in forms)
+    )
+    return render(
+        request,
+        "tracking/check_in.html",
+        {"session": session, "forms": forms, "has_errors": has_errors},
+    )
+
+
+def _save_check_in(
+    person: Person, session: SessionFields, forms: list[InstrumentForm], token: str
+) -> uuid.UUID | None:
+    """Save every answered questionnaire together, or none of them."""
+    group = uuid.uuid4()
+    answered = [form for form in forms if not (form.optional and form.is_empty())]
+    try:
+        with transaction.atomic():
+            for form in answered:
+                if (
+                    _save_or_report(
+                        person, form.instrument, session, form, token=token, checkin=group
+                    )
+                    is None
+                ):
+                    raise _RollBack
+    except _RollBack:
+        return None
+    except IntegrityError:
+        session.add_error(None, "This check-in could not be saved. Please send it again.")
+        return None
+    return group
+
+
+class _RollBack(Exception):
+    """Undo a half-saved check-in; the form errors say why."""
+
+
+def check_in_done(request: HttpRequest, group: uuid.UUID) -> HttpResponse:
+    person = current_person(request)
+    entries = list(Measurement.objects.filter(person=person, checkin=group))
+    if not entries:
+        raise Http404("No such check-in")
+    results = []
+    flags: list[str] = []
+    reasons: list[str] = []
+    for entry in entries:
+        instrument = get_instrument(entry.instrument)
+        result = score(instrument, entry.answers)
+        flags += result.flags
+        reasons += services.safety_reasons(instrument, result)
+        results.append((entry, instrument, result))
+    safety = response_for(person, flags=flags, reasons=reasons) if "safety" in flags else None
+    return render(
+        request,
+        "tracking/check_in_done.html",
+        {
+            "results": results,
+            "safety": safety,
+            "page_shows_safety": safety is not None,
+            "session_number": entries[0].session_number,
+        },
+    )
+
+
+# --- progress -------------------------------------------------------------------------
+
+
+def progress(request: HttpRequest) -> HttpResponse:
+    person = current_person(request)
+    return render(request, "tracking/progress.html", {"charts": progress_for(person)})
+
+
+# --- journal --------------------------------------------------------------------------
+
+
+def journal(request: HttpRequest) -> HttpResponse:
+    person = current_person(request)
+    entries = list(JournalEntry.objects.filter(person=person).order_by("-session_number"))
+    facts = [
+        JournalFacts(
+            session=e.session_number,
+            feeling_before=e.feeling_before,
+            feeling_after=e.feeling_after,
+            topics=split_topics(e.topics),
+            avoided=split_topics(e.avoided_topics),
+            homework=e.homework,
+        )
+        for e in entries
+    ]
+    return render(
+        request,
+        "tracking/journal.html",
+        {"entries": entries, "patterns": journal_patterns(facts)},
+    )
+
+
+def journal_new(request: HttpRequest) -> HttpResponse:
+    person = current_person(request)
+    if request.method == "POST":
+        form = JournalForm(request.POST)
+        token = request.POST.get("form_token", "")
+        if token and JournalEntry.objects.filter(person=person, form_token=token).exists():
+            return HttpResponseRedirect(reverse("tracking:journal"))
+        if form.is_valid() and _journal_session_free(person, form, exclude=None):
+            entry = form.save(commit=False)
+            entry.person = person
+            entry.form_token = token or None
+            try:
+                with transaction.atomic():
+                    entry.save()
+            except IntegrityError:
+                if token and JournalEntry.objects.filter(form_token=token).exists():
+                    return HttpResponseRedirect(reverse("tracking:journal"))
+                form.add_error("session_number", _journal_taken_message(form))
+            else:
+                messages.success(request, "Your journal entry is saved.")
+                return HttpResponseRedirect(reverse("tracking:journal"))
+    else:
+        latest = JournalEntry.objects.filter(person=person).order_by("-session_number").first()
+        form = JournalForm(
+            initial={
+                "session_number": latest.session_number + 1 if latest else 1,
+                "entry_date": dt.date.today(),
+                "form_token": new_token(),
+            }
+        )
+    return render(request, "tracking/journal_form.html", {"form": form, "editing": None})
+
+
+def _journal_taken_message(form: JournalForm) -> str:
+    return (
+        f"You already have a journal entry for session {form.cleaned_data['session_number']}. "
+        "Edit that one, or choose another session number."
+    )
+
+
+def _journal_session_free(person: Person, form: JournalForm, exclude: int | None) -> bool:
+    taken = JournalEntry.objects.filter(
+        person=person, session_number=form.cleaned_data["session_number"]
+    ).exclude(pk=exclude)
+    if taken.exists():
+        form.add_error("session_number", _journal_taken_message(form))
+        return False
+    return True
+
+
+def journal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = current_person(request)
+    entry = get_object_or_404(JournalEntry, pk=pk, person=person)
+    if request.method == "POST":
+        form = JournalForm(request.POST, instance=entry)
+        if form.is_valid() and _journal_session_free(person, form, exclude=entry.pk):
+            current = JournalEntry.objects.filter(pk=entry.pk).values_list("revision", flat=True)
+            if form.cleaned_data.get("revision") != current.first():
+                data = request.POST.copy()
+                data["revision"] = str(current.first())
+                form = JournalForm(data, instance=JournalEntry.objects.get(pk=entry.pk))
+                form.is_valid()
+                form.add_error(None, STALE_MESSAGE)
+            else:
+                saved = form.save(commit=False)
+                saved.revision = entry.revision + 1
+                saved.save()
+                messages.success(request, "Your changes are saved.")
+                return HttpResponseRedirect(reverse("tracking:journal"))
+    else:
+        form = JournalForm(instance=entry, initial={"revision": entry.revision})
+    return render(request, "tracking/journal_form.html", {"form": form, "editing": entry})
+
+
+def journal_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    person = current_person(request)
+    entry = JournalEntry.objects.filter(pk=pk, person=person).first()
+    if entry is None:
+        if request.method == "POST":
+            messages.info(request, "That journal entry was already deleted.")
+            return HttpResponseRedirect(reverse("tracking:journal"))
+        raise Http404("No such entry")
+    if request.method == "POST":
+        entry.delete()
+        messages.success(request, "The journal entry was deleted.")
+        return HttpResponseRedirect(reverse("tracking:journal"))
+    return render(
+        request,
+        "tracking/confirm_delete.html",
+        {
+            "what": f"your journal entry for session {entry.session_number} "
+            f"({entry.entry_date:%d %B %Y})",
+            "cancel_url": reverse("tracking:journal"),
+        },
+    )

@@ -1,0 +1,161 @@
+"""Strict configuration parsing (web/config.py) and its documentation."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from therapycheck.web import config
+from therapycheck.web.config import ENV_VARS, ConfigError, load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def env(tmp_path: Path, **values: str) -> dict[str, str]:
+    return {"THERAPYCHECK_DATA_DIR": str(tmp_path), **values}
+
+
+def test_it_defaults_to_personal_mode_with_an_sqlite_file_in_the_data_dir(tmp_path: Path) -> None:
+    loaded = load_config(env(tmp_path))
+    assert loaded.mode == "personal"
+    assert loaded.database["ENGINE"] == "django.db.backends.sqlite3"
+    assert loaded.database["NAME"] == str(tmp_path / config.DATABASE_FILENAME)
+    assert loaded.allowed_hosts == config.LOOPBACK_HOSTS
+    assert loaded.debug is False
+
+
+def test_it_rejects_an_unknown_mode(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="THERAPYCHECK_MODE must be 'personal' or 'clinic'"):
+        load_config(env(tmp_path, THERAPYCHECK_MODE="team"))
+
+
+@pytest.mark.parametrize(
+    "url", ["mysql://u:p@host/db", "not a url", "http://example.org/db", "postgres//host/db"]
+)
+def test_it_rejects_a_database_url_it_cannot_use(tmp_path: Path, url: str) -> None:
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        load_config(env(tmp_path, DATABASE_URL=url))
+
+
+def test_it_rejects_a_postgres_url_without_a_database_name(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="must name a database"):
+        load_config(env(tmp_path, DATABASE_URL="postgres://user@localhost:5432"))
+
+
+def test_it_reads_a_postgres_url(tmp_path: Path) -> None:
+    loaded = load_config(env(tmp_path, DATABASE_URL="postgres://tc:secret@db.local:5433/care"))
+    assert loaded.database["ENGINE"] == "django.db.backends.postgresql"
+    assert (loaded.database["HOST"], loaded.database["PORT"]) == ("db.local", 5433)
+    assert loaded.database["NAME"] == "care"
+
+
+def test_it_stores_a_generated_secret_key_readable_only_by_the_owner(tmp_path: Path) -> None:
+    first = load_config(env(tmp_path)).secret_key
+    stored = tmp_path / config.SECRET_KEY_FILENAME
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    assert load_config(env(tmp_path)).secret_key == first
+    assert len(first) >= 32
+
+
+def test_it_does_not_write_a_key_when_asked_not_to(tmp_path: Path) -> None:
+    load_config(env(tmp_path), create_files=False)
+    assert not (tmp_path / config.SECRET_KEY_FILENAME).exists()
+
+
+def test_clinic_mode_needs_an_explicit_secret_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="clinic mode needs SECRET_KEY"):
+        load_config(env(tmp_path, THERAPYCHECK_MODE="clinic", ALLOWED_HOSTS="care.example"))
+
+
+def test_clinic_mode_needs_allowed_hosts(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="ALLOWED_HOSTS"):
+        load_config(env(tmp_path, THERAPYCHECK_MODE="clinic", SECRET_KEY="k" * 40))
+
+
+def test_clinic_mode_reads_the_secret_key_from_a_file(tmp_path: Path) -> None:
+    key_file = tmp_path / "key"
+    key_file.write_text("s" * 50 + "\n")
+    loaded = load_config(
+        env(
+            tmp_path,
+            THERAPYCHECK_MODE="clinic",
+            SECRET_KEY_FILE=str(key_file),
+            ALLOWED_HOSTS="care.example, .care.example",
+        )
+    )
+    assert loaded.secret_key == "s" * 50
+    assert loaded.allowed_hosts == ("care.example", ".care.example")
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"SECRET_KEY": "short"}, "at least 32 characters"),
+        ({"SECRET_KEY": "k" * 40, "SECRET_KEY_FILE": "/x"}, "not both"),
+        ({"SECRET_KEY_FILE": "/nonexistent/therapycheck-key"}, "could not be read"),
+        ({"THERAPYCHECK_COUNTRY": "Narnia"}, "two-letter country code"),
+        ({"THERAPYCHECK_COUNTRY": "ZZ"}, "no crisis resources"),
+        ({"DEBUG": "maybe"}, "DEBUG must be one of"),
+        ({"ALLOWED_HOSTS": "ok.example, bad host"}, "invalid host name"),
+        ({"CSRF_TRUSTED_ORIGINS": "care.example"}, "CSRF_TRUSTED_ORIGINS"),
+        ({"THERAPYCHECK_DATA_DIR": "relative/dir"}, "absolute path"),
+    ],
+)
+def test_a_bad_value_stops_with_a_message_naming_the_setting(
+    tmp_path: Path, values: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config(env(tmp_path, **values))
+
+
+def test_a_data_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    with pytest.raises(ConfigError, match="not a directory"):
+        load_config({"THERAPYCHECK_DATA_DIR": str(a_file)})
+
+
+def test_country_codes_are_read_case_insensitively(tmp_path: Path) -> None:
+    assert load_config(env(tmp_path, THERAPYCHECK_COUNTRY="gb")).country == "GB"
+
+
+def test_debug_accepts_the_usual_spellings(tmp_path: Path) -> None:
+    assert load_config(env(tmp_path, DEBUG="on")).debug is True
+    assert load_config(env(tmp_path, DEBUG="0")).debug is False
+
+
+def test_every_variable_the_parser_reads_is_listed_in_env_vars() -> None:
+    source = Path(config.__file__).read_text(encoding="utf-8")
+    read = set(re.findall(r"env\.get\(\"([A-Z_]+)\"\)", source))
+    assert read, "the parser should read its settings with env.get(...)"
+    assert read <= set(ENV_VARS)
+
+
+def test_docs_configuration_describes_every_setting() -> None:
+    doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    missing = [name for name in ENV_VARS if f"`{name}`" not in doc]
+    assert not missing, f"docs/configuration.md does not describe: {missing}"
+
+
+def test_django_start_up_stops_with_a_clear_message_on_a_bad_setting(tmp_path: Path) -> None:
+    bad = {
+        **os.environ,
+        "THERAPYCHECK_DATA_DIR": str(tmp_path),
+        "THERAPYCHECK_MODE": "bogus",
+        "DJANGO_SETTINGS_MODULE": "therapycheck.web.settings",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=bad,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "THERAPYCHECK_MODE must be 'personal' or 'clinic'" in done.stderr
