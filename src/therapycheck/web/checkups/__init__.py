@@ -1,0 +1,1 @@
+"""The check-up wizard: start or resume, answer section by section, see results."""

@@ -1,0 +1,93 @@
+"""Names for factor and action ids on screen, and where to learn more.
+
+The names themselves are the core's (`core.plan`, from its actions.yaml), so the web,
+the CLI and the Markdown report say the same thing. An id the core does not know falls
+back to a tidied id, so a page never breaks on a new factor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from therapycheck.core import plan as core_plan
+
+WHEN_TITLES: dict[str, str] = {
+    "now": "Now",
+    "before_next_session": "Before your next session",
+    "over_next_sessions": "Over the next few sessions",
+}
+WHEN_ORDER = ("now", "before_next_session", "over_next_sessions")
+
+SEVERITY_TITLES: dict[str, str] = {
+    "urgent": "Urgent",
+    "high": "Important",
+    "medium": "Worth looking at",
+    "low": "Minor",
+}
+
+_LEARN_APPROACHES = ("/learn/approaches/", "Kinds of therapy")
+# Factor -> (page#section, link text) on the learn pages (web/pages/templates/pages/learn).
+_LEARN: dict[str, tuple[str, str]] = {
+    "boundary_violation": ("/learn/credentials/#boundaries", "Lines a therapist must never cross"),
+    "therapist_scope": (
+        "/learn/credentials/#scope",
+        "When a problem may be outside their training",
+    ),
+    "alliance": ("/learn/normal/#relationship", "Why the relationship matters"),
+    "feeling_worse_unaddressed": ("/learn/normal/#feeling-worse", "Feeling worse for a while"),
+    "too_early": ("/learn/normal/#how-long", "How long change takes"),
+    "expectations": ("/learn/normal/#how-long", "How long change takes"),
+    "unrecognized_progress": ("/learn/normal/#measuring", "Measuring progress"),
+    "readiness": ("/learn/normal/", "What is normal in therapy"),
+}
+# Approach answers that have their own section on the approaches page.
+_APPROACH_ANCHORS = {
+    "cbt",
+    "dbt",
+    "emdr",
+    "psychodynamic",
+    "ipt",
+    "act",
+    "person_centred",
+    "integrative",
+}
+
+
+def factor_title(factor: str) -> str:
+    return _tidy(core_plan.factor_label(factor))
+
+
+def finding_title(finding: Mapping[str, Any]) -> str:
+    """The core's own label for a finding when it gives one; ours otherwise."""
+    label = finding.get("label")
+    if isinstance(label, str) and label:
+        return _tidy(label)
+    return factor_title(str(finding.get("factor", "")))
+
+
+def action_title(action: Mapping[str, Any]) -> str:
+    title = action.get("title")
+    if isinstance(title, str) and title:
+        return title
+    action_id = str(action.get("action", ""))
+    try:
+        return core_plan.action_title(action_id)
+    except KeyError:
+        return _tidy(action_id)
+
+
+def learn_link(factor: str, answers: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(url, link text) of the learn page section that explains this factor, if one fits."""
+    if factor == "modality_fit":
+        approach = answers.get("approach")
+        if isinstance(approach, str) and approach in _APPROACH_ANCHORS:
+            anchor = approach.replace("_", "-")
+            return (f"{_LEARN_APPROACHES[0]}#{anchor}", _LEARN_APPROACHES[1])
+        return _LEARN_APPROACHES
+    return _LEARN.get(factor)
+
+
+def _tidy(identifier: str) -> str:
+    text = identifier.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]

@@ -1,0 +1,201 @@
+"""Check-up life cycle: start or resume, save a screen, finish, compare with earlier ones.
+
+The clinical work (evaluation, plan, safety response) is all `therapycheck.core.report`;
+this module stores its inputs and freezes its output.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from therapycheck.web.accounts.models import Person
+from therapycheck.web.accounts.safety import mark_safety_event
+from therapycheck.web.checkups import wizard
+from therapycheck.web.checkups.models import Checkup
+
+SAFETY_SOURCE = "checkup"
+
+
+def in_progress(person: Person) -> Checkup | None:
+    return Checkup.objects.filter(person=person, status=Checkup.Status.IN_PROGRESS).first()
+
+
+def completed(person: Person) -> list[Checkup]:
+    """The person's finished check-ups, newest first."""
+    return list(
+        Checkup.objects.filter(person=person, status=Checkup.Status.COMPLETED).order_by(
+            "-completed_at", "-pk"
+        )
+    )
+
+
+def start_or_resume(person: Person) -> Checkup:
+    """The person's unfinished check-up, or a new one. Never two unfinished ones."""
+    existing = in_progress(person)
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            return Checkup.objects.create(
+                person=person,
+                answers=wizard.empty_document(person.country),
+                started_at=now,
+                updated_at=now,
+            )
+    except IntegrityError:
+        # A second click on "Start" raced the first: resume the one it created.
+        found = in_progress(person)
+        if found is None:
+            raise
+        return found
+
+
+def restart(person: Person, checkup_id: int) -> Checkup:
+    """Throw away the unfinished check-up `checkup_id` and begin a fresh one."""
+    with transaction.atomic():
+        Checkup.objects.filter(
+            pk=checkup_id, person=person, status=Checkup.Status.IN_PROGRESS
+        ).delete()
+    return start_or_resume(person)
+
+
+def save(checkup: Checkup, doc: dict[str, Any], current: str) -> None:
+    checkup.answers = doc
+    checkup.current_section = current
+    checkup.updated_at = timezone.now()
+    checkup.version += 1
+    checkup.save(update_fields=["answers", "current_section", "updated_at", "version"])
+
+
+def document_for(checkup: Checkup) -> dict[str, Any]:
+    """The answers document as the core reads it: the person's country and score history."""
+    stored = checkup.answers if isinstance(checkup.answers, dict) else {}
+    doc = {"answers": wizard.answers_of(stored), "measures": wizard.measures_of(stored)}
+    doc["country"] = checkup.person.country
+    history = score_history(checkup.person)
+    if history:
+        doc["history"] = history
+    return sanitize(doc)
+
+
+def sanitize(doc: dict[str, Any]) -> dict[str, Any]:
+    """Drop whatever the core no longer accepts, so stored answers never break a page.
+
+    An answer saved weeks ago can stop being valid when the question bank is updated (an
+    option renamed, a question removed). The person should still get their results from
+    everything else they said, so the refused part is left out rather than failing.
+    """
+    from therapycheck.core.checkup import AnswersError, parse_answers
+
+    for _ in range(64):
+        try:
+            parse_answers(doc)
+            return doc
+        except AnswersError as exc:
+            where = str(exc.question_id)
+            kind, _, key = where.partition(".")
+            if kind in {"measures", "history"} and key and isinstance(doc.get(kind), dict):
+                doc[kind] = {k: v for k, v in doc[kind].items() if k != key}
+            elif where in wizard.answers_of(doc):
+                doc["answers"] = {k: v for k, v in wizard.answers_of(doc).items() if k != where}
+            elif where in doc and where != "answers":
+                del doc[where]
+            else:
+                break
+    return {"answers": {}, "measures": {}}
+
+
+def score_history(person: Person) -> dict[str, list[dict[str, float]]]:
+    """The person's logged scores by instrument, as `{"phq9": [{"session", "score"}]}`."""
+    from therapycheck.web.tracking.models import Measurement
+
+    history: dict[str, dict[int, float]] = {}
+    rows = Measurement.objects.filter(person=person).order_by("taken_on", "pk")
+    for m in rows:
+        if m.session_number is None or m.total is None:
+            continue
+        # One score per session: a later entry for the same session replaces an earlier one.
+        history.setdefault(m.instrument, {})[int(m.session_number)] = round(m.total)
+    return {
+        inst: [{"session": s, "score": v} for s, v in sorted(points.items())]
+        for inst, points in history.items()
+    }
+
+
+def live_report(checkup: Checkup) -> dict[str, Any]:
+    """What the core makes of the answers so far (used for the safety check mid-way)."""
+    from therapycheck.core.report import checkup_report
+
+    doc = document_for(checkup)
+    report = checkup_report(doc, country=checkup.person.country, today=timezone.localdate())
+    return dict(report.to_dict())
+
+
+def raise_safety_if_needed(checkup: Checkup, safety: dict[str, Any]) -> bool:
+    """Raise the site's crisis banner the first time this check-up's answers show risk."""
+    if not safety.get("crisis") or checkup.safety_raised:
+        return False
+    mark_safety_event(checkup.person, SAFETY_SOURCE, safety.get("reasons") or ())
+    checkup.safety_raised = True
+    checkup.save(update_fields=["safety_raised"])
+    return True
+
+
+def finish(checkup: Checkup) -> Checkup:
+    """Freeze the report for these answers and mark the check-up completed."""
+    stored = checkup.answers if isinstance(checkup.answers, dict) else {}
+    checkup.answers = wizard.prune(
+        {"answers": wizard.answers_of(stored), "measures": wizard.measures_of(stored)}
+    )
+    result = live_report(checkup)
+    raise_safety_if_needed(checkup, result.get("safety") or {})
+    now = timezone.now()
+    checkup.result = result
+    checkup.status = Checkup.Status.COMPLETED
+    checkup.completed_at = now
+    checkup.updated_at = now
+    checkup.version += 1
+    checkup.save()
+    return checkup
+
+
+@dataclass(frozen=True)
+class Comparison:
+    previous: Checkup | None
+    new: tuple[str, ...]
+    gone: tuple[str, ...]
+    still: tuple[str, ...]
+
+
+def compare(checkup: Checkup, earlier: Iterable[Checkup]) -> Comparison:
+    """Which factors are new, gone or still there since the check-up before this one."""
+    before = [c for c in earlier if _finished_before(c, checkup)]
+    previous = before[0] if before else None
+    if previous is None:
+        return Comparison(None, (), (), ())
+    now, then = checkup.factors(), previous.factors()
+    return Comparison(
+        previous=previous,
+        new=tuple(f for f in now if f not in then),
+        gone=tuple(f for f in then if f not in now),
+        still=tuple(f for f in now if f in then),
+    )
+
+
+def _finished_before(other: Checkup, checkup: Checkup) -> bool:
+    if other.pk == checkup.pk or other.completed_at is None or checkup.completed_at is None:
+        return False
+    return (other.completed_at, other.pk) < (checkup.completed_at, checkup.pk)
+
+
+def days_since(moment: datetime.datetime | None) -> int | None:
+    if moment is None:
+        return None
+    return (timezone.now() - moment).days

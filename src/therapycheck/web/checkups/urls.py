@@ -1,0 +1,16 @@
+from django.urls import path, re_path
+
+from therapycheck.web.checkups import views
+
+app_name = "checkups"
+
+urlpatterns = [
+    path("", views.start, name="start"),
+    path("<int:pk>/", views.results, name="results"),
+    path("<int:pk>/print/", views.print_view, name="print"),
+    re_path(
+        r"^(?P<pk>[0-9]{1,18})/(?P<kind>section|measure)/(?P<ref>[A-Za-z0-9_-]+)/$",
+        views.step,
+        name="step",
+    ),
+]

@@ -1,0 +1,279 @@
+"""Check-up pages: start or resume, one screen per step, results, and a print view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from therapycheck.web.accounts.current import current_person
+from therapycheck.web.checkups import presenters, services, wizard
+from therapycheck.web.checkups.models import Checkup
+
+NAV_NEXT = "next"
+NAV_BACK = "back"
+NAV_LATER = "later"
+NAV_SKIP_MEASURE = "skip_measure"
+# Larger ids cannot exist (64-bit keys) and would overflow the database driver.
+MAX_PK = 2**63 - 1
+
+
+def _owned(request: HttpRequest, pk: int) -> Checkup:
+    if pk > MAX_PK:
+        raise Http404("No such check-up.")
+    return get_object_or_404(Checkup, pk=pk, person=current_person(request)).normalize()
+
+
+def step_url(checkup: Checkup, key: str) -> str:
+    kind, _, ref = key.partition(":")
+    return reverse("checkups:step", args=[checkup.pk, kind, ref])
+
+
+def resume_url(checkup: Checkup) -> str:
+    """Where an unfinished check-up picks up: the saved screen, or the first one."""
+    steps = wizard.steps_for(checkup.answers or {})
+    index = wizard.find_step(steps, checkup.current_section)
+    key = steps[index].key if index is not None else steps[0].key
+    return step_url(checkup, key)
+
+
+# --- start or resume ---------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest) -> HttpResponse:
+    person = current_person(request)
+    error = ""
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action in {"start", "resume"}:
+            return HttpResponseRedirect(resume_url(services.start_or_resume(person)))
+        if action == "restart":
+            if request.POST.get("confirm") == "yes":
+                checkup_id = _int_or_none(request.POST.get("checkup"))
+                fresh = (
+                    services.restart(person, checkup_id)
+                    if checkup_id is not None
+                    else services.start_or_resume(person)
+                )
+                return HttpResponseRedirect(resume_url(fresh))
+            error = "To start again, tick the box to confirm that your saved answers can go."
+        else:
+            error = "Please choose one of the buttons below."
+    unfinished = services.in_progress(person)
+    context = {
+        "unfinished": unfinished,
+        "unfinished_step": _step_title(unfinished) if unfinished else "",
+        "unfinished_days": services.days_since(unfinished.updated_at) if unfinished else None,
+        "done": [presenters.summary(c) for c in services.completed(person)],
+        "error": error,
+    }
+    return render(request, "checkups/start.html", context, status=400 if error else 200)
+
+
+def _step_title(checkup: Checkup) -> str:
+    steps = wizard.steps_for(checkup.answers or {})
+    index = wizard.find_step(steps, checkup.current_section)
+    return steps[index].title if index is not None else steps[0].title
+
+
+def _int_or_none(raw: Any) -> int | None:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value <= MAX_PK else None
+
+
+# --- one screen ----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def step(request: HttpRequest, pk: str, kind: str, ref: str) -> HttpResponse:
+    checkup = _owned(request, int(pk))
+    if checkup.is_completed:
+        return HttpResponseRedirect(reverse("checkups:results", args=[checkup.pk]))
+    if request.method == "POST":
+        return _post_step(request, checkup.pk, f"{kind}:{ref}")
+    steps = wizard.steps_for(checkup.answers or {})
+    index = wizard.find_step(steps, f"{kind}:{ref}")
+    if index is None:
+        # A screen that no longer applies (an answer changed): go where they are.
+        return HttpResponseRedirect(resume_url(checkup))
+    step_ = steps[index]
+    raw = (
+        wizard.section_raw(checkup.answers, step_.ref)
+        if step_.kind == "section"
+        else wizard.measure_raw(checkup.answers, step_.ref)
+    )
+    added: list[str] = []
+    if request.GET.get("more") == "1" and step_.kind == "section":
+        added = wizard.unanswered_in(checkup.answers, step_.ref)
+    notice = "added" if added else ""
+    return _render_step(request, checkup, steps, index, raw=raw, notice=notice, added=added)
+
+
+def _post_step(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+    with transaction.atomic():
+        person = current_person(request)
+        checkup = get_object_or_404(
+            Checkup.objects.select_for_update(), pk=pk, person=person
+        ).normalize()
+        if checkup.is_completed:
+            return HttpResponseRedirect(reverse("checkups:results", args=[checkup.pk]))
+        steps = wizard.steps_for(checkup.answers or {})
+        index = wizard.find_step(steps, key)
+        if index is None:
+            return HttpResponseRedirect(resume_url(checkup))
+        step_ = steps[index]
+        nav = request.POST.get("nav", NAV_NEXT)
+        sub = _read(checkup, step_, request.POST, nav)
+        if request.POST.get("version") != str(checkup.version):
+            return _stale(request, checkup, steps, index, sub)
+        if not sub.ok and nav == NAV_NEXT:
+            _save_valid(checkup, step_, sub, current=step_.key)
+            return _render_step(request, checkup, steps, index, raw=sub.raw, errors=sub.errors)
+        _save_valid(checkup, step_, sub, current=step_.key)
+        return _navigate(checkup, step_, nav)
+
+
+def _read(checkup: Checkup, step_: wizard.Step, data: Any, nav: str) -> wizard.Submission:
+    if step_.kind == "section":
+        return wizard.read_section(checkup.answers, step_.ref, data)
+    if nav == NAV_SKIP_MEASURE:
+        return wizard.Submission()
+    # Going back or saving for later keeps a questionnaire only when it is complete.
+    return wizard.read_measure(step_.ref, data, partial=nav != NAV_NEXT)
+
+
+def _save_valid(checkup: Checkup, step_: wizard.Step, sub: wizard.Submission, current: str) -> None:
+    doc = dict(checkup.answers or {})
+    if step_.kind == "section":
+        doc = wizard.apply_values(doc, sub.values)
+    else:
+        measures = wizard.measures_of(doc)
+        if sub.measure is not None:
+            measures[step_.ref] = sub.measure
+        doc["measures"] = measures
+    services.save(checkup, doc, current)
+    services.raise_safety_if_needed(checkup, _safety(checkup))
+
+
+def _navigate(checkup: Checkup, step_: wizard.Step, nav: str) -> HttpResponse:
+    if nav == NAV_LATER:
+        return HttpResponseRedirect(reverse("checkups:start") + "?saved=1")
+    if step_.kind == "measure" and nav == NAV_SKIP_MEASURE:
+        doc = dict(checkup.answers)
+        doc["measures"] = {k: v for k, v in wizard.measures_of(doc).items() if k != step_.ref}
+        services.save(checkup, doc, step_.key)
+    steps = wizard.steps_for(checkup.answers)
+    index = wizard.find_step(steps, step_.key)
+    if index is None:
+        return HttpResponseRedirect(resume_url(checkup))
+    if nav == NAV_BACK:
+        target = steps[max(index - 1, 0)].key
+        services.save(checkup, checkup.answers, target)
+        return HttpResponseRedirect(step_url(checkup, target))
+    if step_.kind == "section" and wizard.unanswered_in(checkup.answers, step_.ref):
+        # An answer on this screen opened a follow-up question on the same screen.
+        return HttpResponseRedirect(step_url(checkup, step_.key) + "?more=1")
+    if index + 1 >= len(steps):
+        services.finish(checkup)
+        return HttpResponseRedirect(reverse("checkups:results", args=[checkup.pk]))
+    target = steps[index + 1].key
+    services.save(checkup, checkup.answers, target)
+    return HttpResponseRedirect(step_url(checkup, target))
+
+
+def _stale(
+    request: HttpRequest,
+    checkup: Checkup,
+    steps: list[wizard.Step],
+    index: int,
+    sub: wizard.Submission,
+) -> HttpResponse:
+    """A form from an older page: a repeat of what is saved moves on; anything else asks."""
+    if sub.ok and _already_saved(checkup, steps[index], sub):
+        return HttpResponseRedirect(resume_url(checkup))
+    return _render_step(
+        request, checkup, steps, index, raw=sub.raw, errors=sub.errors, notice="stale"
+    )
+
+
+def _already_saved(checkup: Checkup, step_: wizard.Step, sub: wizard.Submission) -> bool:
+    doc = checkup.answers or {}
+    if step_.kind == "measure":
+        return sub.measure is not None and wizard.measures_of(doc).get(step_.ref) == sub.measure
+    stored = wizard.answers_of(doc)
+    return all(stored.get(qid) == value for qid, value in sub.values.items())
+
+
+def _safety(checkup: Checkup) -> dict[str, Any]:
+    return dict(services.live_report(checkup).get("safety") or {})
+
+
+def _render_step(
+    request: HttpRequest,
+    checkup: Checkup,
+    steps: list[wizard.Step],
+    index: int,
+    *,
+    raw: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    notice: str = "",
+    added: list[str] | None = None,
+) -> HttpResponse:
+    step_ = steps[index]
+    safety = _safety(checkup)
+    context: dict[str, Any] = {
+        "checkup": checkup,
+        "step": step_,
+        "number": index + 1,
+        "total": len(steps),
+        "is_first": index == 0,
+        "is_last": index + 1 == len(steps),
+        "safety": safety if safety.get("crisis") else None,
+        "errors": presenters.error_list(errors or {}, checkup.answers, step_),
+        "notice": notice,
+        "action": step_url(checkup, step_.key),
+    }
+    if step_.kind == "section":
+        context["questions"] = presenters.section_fields(
+            checkup.answers, step_.ref, raw, errors or {}, added or []
+        )
+    else:
+        context["items"] = presenters.measure_fields(step_.ref, raw, errors or {})
+        context["instrument"] = presenters.instrument_info(step_.ref)
+    status = 400 if errors else 200
+    return render(request, "checkups/step.html", context, status=status)
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+def results(request: HttpRequest, pk: int) -> HttpResponse:
+    checkup = _owned(request, pk)
+    if not checkup.is_completed:
+        return HttpResponseRedirect(resume_url(checkup))
+    return render(request, "checkups/results.html", _results_context(checkup))
+
+
+def print_view(request: HttpRequest, pk: int) -> HttpResponse:
+    checkup = _owned(request, pk)
+    if not checkup.is_completed:
+        raise Http404("This check-up is not finished yet.")
+    return render(request, "checkups/print.html", _results_context(checkup))
+
+
+def _results_context(checkup: Checkup) -> dict[str, Any]:
+    earlier = services.completed(checkup.person)
+    return {
+        "checkup": checkup,
+        "result": presenters.result_view(checkup),
+        "comparison": presenters.comparison_view(services.compare(checkup, earlier)),
+        "earlier": [presenters.summary(c) for c in earlier if c.pk != checkup.pk],
+    }

@@ -1,0 +1,1 @@
+"""The one-page printable report and its PDF."""

@@ -1,0 +1,236 @@
+"""Gather a person's one-page report: safety, scores and changes, charts, findings, note.
+
+Every judgement comes from the core: `core.change.series_status` for what a series of
+scores means, `core.safety` (through accounts.safety) for the crisis response, and the
+frozen check-up result for findings. This module only collects and orders them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from therapycheck.core import change as core_change
+from therapycheck.core.change import Point, SeriesStatus
+from therapycheck.core.instruments import get_instrument
+from therapycheck.core.safety import SAFETY_FLAG, SafetyResponse
+from therapycheck.web.accounts.models import Person
+from therapycheck.web.accounts.safety import response_for
+from therapycheck.web.checkups import labels, presenters
+from therapycheck.web.checkups.models import Checkup
+from therapycheck.web.reports.models import ReportNote
+
+# How many findings of the latest check-up the one-page report shows.
+TOP_FINDINGS = 3
+# Instruments whose items include a risk question (PHQ-9 item 9, CORE-10 item 6).
+RISK_INSTRUMENTS = ("phq9", "core10")
+
+
+@dataclass(frozen=True)
+class InstrumentSummary:
+    instrument: str
+    name: str
+    short_name: str
+    higher_is_better: bool
+    points: tuple[Point, ...]
+    latest_score: float
+    latest_band: str
+    latest_session: int
+    latest_date: datetime.date
+    change_from_first: float | None
+    change_from_previous: float | None
+    status: SeriesStatus | None
+    safety_flag: bool
+    chart_svg: str = ""
+
+    @property
+    def explanation(self) -> str:
+        return self.status.explanation if self.status else ""
+
+
+@dataclass(frozen=True)
+class ReportData:
+    person: Person
+    made_on: datetime.date
+    safety: SafetyResponse | None  # only when the latest answers carry a flag
+    instruments: tuple[InstrumentSummary, ...]
+    checkup: Checkup | None
+    findings: tuple[dict[str, Any], ...]
+    note: str
+    note_version: int
+    other_findings: int = 0
+    # Questionnaire scores given inside the latest check-up: [{"name", "total", "band"}].
+    checkup_scores: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+
+    @property
+    def empty(self) -> bool:
+        return not self.instruments and self.checkup is None
+
+
+def build_report(person: Person, *, charts: bool = True) -> ReportData:
+    summaries = tuple(instrument_summaries(person, charts=charts))
+    checkup = latest_checkup(person)
+    findings = _findings(checkup)
+    note = ReportNote.objects.filter(person=person).first()
+    return ReportData(
+        person=person,
+        made_on=timezone.localdate(),
+        safety=report_safety(person, summaries, checkup),
+        instruments=summaries,
+        checkup=checkup,
+        findings=tuple(findings[:TOP_FINDINGS]),
+        other_findings=max(len(findings) - TOP_FINDINGS, 0),
+        checkup_scores=tuple(presenters.scores(checkup.result_doc.get("measures")))
+        if checkup
+        else (),
+        note=note.text if note else "",
+        note_version=note.version if note else 0,
+    )
+
+
+def _measurements(person: Person) -> dict[str, list[Any]]:
+    from therapycheck.web.tracking.models import Measurement
+
+    rows = Measurement.objects.filter(person=person).order_by("session_number", "taken_on", "pk")
+    by_instrument: dict[str, list[Any]] = {}
+    for m in rows:
+        by_instrument.setdefault(m.instrument, []).append(m)
+    return by_instrument
+
+
+def instrument_summaries(person: Person, *, charts: bool = True) -> list[InstrumentSummary]:
+    out = []
+    for instrument_id, rows in sorted(_measurements(person).items(), key=_order):
+        summary = _summary(instrument_id, rows, charts=charts)
+        if summary is not None:
+            out.append(summary)
+    return out
+
+
+def _order(item: tuple[str, list[Any]]) -> tuple[int, str]:
+    # Mood and anxiety first: they are the ones most services track (NHS Talking Therapies).
+    preferred = ("phq9", "gad7", "core10", "wai_sr", "who5")
+    iid = item[0]
+    return (preferred.index(iid) if iid in preferred else len(preferred), iid)
+
+
+def _summary(instrument_id: str, rows: list[Any], *, charts: bool) -> InstrumentSummary | None:
+    try:
+        inst = get_instrument(instrument_id)
+    except (KeyError, ValueError, LookupError):
+        return None  # an instrument no longer in the core: nothing to judge it by
+    points = tuple(core_change.sort_points([Point(m.session_number, m.total) for m in rows]))
+    try:
+        status: SeriesStatus | None = core_change.series_status(inst, list(points))
+    except ValueError:
+        status = None
+    chart = _chart(inst, points, status) if charts else ""
+    return _with_chart(inst, rows, points, status, chart)
+
+
+def _with_chart(
+    inst: Any, rows: list[Any], points: tuple[Point, ...], status: SeriesStatus | None, chart: str
+) -> InstrumentSummary:
+    latest = rows[-1]
+    previous = rows[-2] if len(rows) > 1 else None
+    return InstrumentSummary(
+        instrument=inst.id,
+        name=inst.name,
+        short_name=getattr(inst, "short_name", inst.name),
+        higher_is_better=bool(inst.higher_is_better),
+        points=points,
+        latest_score=latest.total,
+        latest_band=latest.band or "",
+        latest_session=latest.session_number,
+        latest_date=latest.taken_on,
+        change_from_first=latest.total - rows[0].total if previous is not None else None,
+        change_from_previous=latest.total - previous.total if previous is not None else None,
+        status=status,
+        safety_flag=SAFETY_FLAG in (latest.flags or []),
+        chart_svg=chart,
+    )
+
+
+def _chart(inst: Any, points: tuple[Point, ...], status: SeriesStatus | None) -> str:
+    from therapycheck.web.tracking.charts import progress_chart_svg
+
+    try:
+        return progress_chart_svg(inst, list(points), status=status, id_prefix=f"report-{inst.id}")
+    except ValueError:
+        return ""
+
+
+def latest_checkup(person: Person) -> Checkup | None:
+    return (
+        Checkup.objects.filter(person=person, status=Checkup.Status.COMPLETED)
+        .order_by("-completed_at", "-pk")
+        .first()
+    )
+
+
+def _findings(checkup: Checkup | None) -> list[dict[str, Any]]:
+    if checkup is None:
+        return []
+    out = []
+    findings = checkup.result_doc.get("findings")
+    for finding in findings if isinstance(findings, list) else []:
+        if not isinstance(finding, dict):
+            continue
+        factor = str(finding.get("factor", ""))
+        out.append(
+            {
+                "factor": factor,
+                "title": labels.factor_title(factor),
+                "severity": str(finding.get("severity", "")),
+                "why": [str(w) for w in why] if isinstance(why := finding.get("why"), list) else [],
+            }
+        )
+    return out
+
+
+def report_safety(
+    person: Person, summaries: tuple[InstrumentSummary, ...], checkup: Checkup | None
+) -> SafetyResponse | None:
+    """The crisis response when the person's latest answers carry a safety flag, else None.
+
+    Latest means: the newest score of each questionnaire with a risk item, and the newest
+    check-up unless a risk questionnaire was answered after it (a newer answer speaks for now).
+    """
+    flagged = [s for s in summaries if s.safety_flag]
+    reasons: list[str] = []
+    safety = checkup.result_doc.get("safety") if checkup else None
+    safety = safety if isinstance(safety, dict) else {}
+    if checkup is not None and safety.get("crisis") and not _answered_after(summaries, checkup):
+        listed = safety.get("reasons")
+        if isinstance(listed, list):
+            reasons.extend(str(r) for r in listed if r)
+        if not reasons:
+            reasons.append("Your latest check-up showed a possible risk to your safety.")
+    if not flagged and not reasons:
+        return None
+    flags = [SAFETY_FLAG] if flagged else []
+    response = response_for(person, flags=flags, reasons=reasons)
+    return response if response.crisis else None
+
+
+def _answered_after(summaries: tuple[InstrumentSummary, ...], checkup: Checkup) -> bool:
+    done = checkup.completed_at.date() if checkup.completed_at else None
+    if done is None:
+        return False
+    return any(s.instrument in RISK_INSTRUMENTS and s.latest_date > done for s in summaries)
+
+
+def save_note(person: Person, text: str, version: int) -> tuple[bool, ReportNote]:
+    """Save the note unless it changed since the form was shown. (saved?, note)."""
+    note, _ = ReportNote.objects.select_for_update().get_or_create(person=person)
+    if note.text == text:
+        return True, note  # a repeat of what is saved: nothing to do
+    if note.version != version:
+        return False, note
+    note.text = text
+    note.version += 1
+    note.save()
+    return True, note
