@@ -105,6 +105,11 @@ class Evaluation:
     safety_reasons: tuple[str, ...] = ()
     # The validated answers, by question id (skipped questions are absent).
     answers: dict[str, Any] = field(default_factory=dict)
+    # True when a series of scores shows no reliable improvement after many sessions
+    # (core.change: 8 or more): time to review the plan together (REFERENCES.md section 4).
+    review_due: bool = False
+    # Plain-language reasons for the review (the series explanations).
+    review_reasons: tuple[str, ...] = ()
 
     @property
     def crisis(self) -> bool:

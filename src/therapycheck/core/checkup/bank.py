@@ -1,0 +1,497 @@
+"""The check-up question bank: `questions.yaml`, validated once and compiled for fast use.
+
+bank = question_bank()             # cached; a bad data file fails here, at start-up
+bank.get("trust")                  # one Question (None if unknown)
+bank.visible(answers)              # the questions to show, given the answers so far
+bank.measures_offered(answers)     # instrument ids to ask, given the answers so far
+bank.to_dict()                     # the JSON of `therapycheck questions --format json`
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from therapycheck.core.checkup.conditions import (
+    CompileEnv,
+    CondSpec,
+    Pred,
+    State,
+    answer_refs,
+    compile_condition,
+)
+from therapycheck.core.checkup.model import FACTOR_IDS, Context
+
+QuestionType = Literal["yes_no", "agree5", "single", "multi", "number"]
+_ID = r"^[a-z][a-z0-9_]*$"
+# Values that mean "prefer not to say" in an answers file.
+SKIP_VALUES = (None, "skip")
+AGREE5_LABELS = (
+    "Strongly disagree",
+    "Disagree",
+    "Neither agree nor disagree",
+    "Agree",
+    "Strongly agree",
+)
+_CONTEXT_FIELDS = frozenset(f.name for f in dataclasses.fields(Context)) - {"country"}
+# Instruments the check-up can use; the registry in core.instruments has the details.
+KNOWN_INSTRUMENTS = frozenset(
+    (
+        "phq9",
+        "gad7",
+        "wai_sr",
+        "audit_c",
+        "dast10",
+        "pcl5",
+        "asrs6",
+        "core10",
+        "who5",
+        "phq2",
+        "gad2",
+    )
+)
+
+
+class AnswersError(ValueError):
+    """An answers document that cannot be used; names the question (or measure) at fault."""
+
+    def __init__(self, question_id: str, message: str) -> None:
+        super().__init__(f"{question_id}: {message}")
+        self.question_id = question_id
+        self.message = message
+
+
+# --- the YAML schema -------------------------------------------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _OptionSpec(_Strict):
+    id: str = Field(pattern=_ID)
+    label: str = Field(min_length=1)
+    exclusive: bool = False
+
+
+class _QuestionSpec(_Strict):
+    id: str = Field(pattern=_ID)
+    section: str
+    type: QuestionType
+    text: str = Field(min_length=5)
+    help: str | None = None
+    factors: tuple[str, ...] = Field(min_length=1)
+    options: tuple[_OptionSpec, ...] = ()
+    skippable: bool = True
+    show_if: CondSpec | None = None
+    min: int | None = None
+    max: int | None = None
+    context: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> _QuestionSpec:
+        unknown = [f for f in self.factors if f not in FACTOR_IDS]
+        if unknown:
+            raise ValueError(f"{self.id}: unknown factors {unknown}")
+        needs_options = self.type in ("single", "multi")
+        if needs_options != bool(self.options):
+            raise ValueError(f"{self.id}: only single and multi questions list options")
+        ids = [o.id for o in self.options]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"{self.id}: option ids must be unique")
+        if any(o.exclusive for o in self.options) and self.type != "multi":
+            raise ValueError(f"{self.id}: only a multi question has an exclusive option")
+        if (self.type == "number") != (self.min is not None and self.max is not None):
+            raise ValueError(f"{self.id}: a number question needs min and max (and only it)")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"{self.id}: min is above max")
+        if self.context is not None and self.context not in _CONTEXT_FIELDS:
+            raise ValueError(f"{self.id}: context {self.context!r} is not a Context field")
+        return self
+
+
+class _SectionSpec(_Strict):
+    id: str = Field(pattern=_ID)
+    title: str
+    intro: str | None = None
+
+
+class _MeasureSpec(_Strict):
+    instrument: str
+    items: int = Field(ge=1)
+    factors: tuple[str, ...]
+    why_offered: str
+    offer_if: CondSpec | None = None
+
+    @model_validator(mode="after")
+    def _known(self) -> _MeasureSpec:
+        if self.instrument not in KNOWN_INSTRUMENTS:
+            raise ValueError(f"unknown instrument {self.instrument!r}")
+        unknown = [f for f in self.factors if f not in FACTOR_IDS]
+        if unknown:
+            raise ValueError(f"{self.instrument}: unknown factors {unknown}")
+        return self
+
+
+class _BankFile(_Strict):
+    version: int
+    sections: tuple[_SectionSpec, ...] = Field(min_length=1)
+    questions: tuple[_QuestionSpec, ...] = Field(min_length=1)
+    measures: tuple[_MeasureSpec, ...] = Field(min_length=1)
+
+
+# --- runtime objects -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str | int
+    label: str
+    exclusive: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"id": self.id, "label": self.label}
+        if self.exclusive:
+            doc["exclusive"] = True
+        return doc
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    intro: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "intro": self.intro}
+
+
+@dataclass(frozen=True, eq=False)
+class Question:
+    id: str
+    section: str
+    type: QuestionType
+    text: str
+    help: str | None
+    factors: tuple[str, ...]
+    options: tuple[Option, ...]
+    skippable: bool
+    show_if: CondSpec | None
+    min: int | None
+    max: int | None
+    context: str | None
+
+    def label(self, value: Any) -> str:
+        """The words for an answer value, as the person saw them."""
+        if isinstance(value, list | tuple):
+            return _join([self.label(v) for v in value])
+        for option in self.options:
+            if option.id == value:
+                return option.label
+        return str(value)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "section": self.section,
+            "type": self.type,
+            "text": self.text,
+            "help": self.help,
+            "options": [o.to_dict() for o in self.options],
+            "min": self.min,
+            "max": self.max,
+            "factors": list(self.factors),
+            "skippable": self.skippable,
+            "show_if": _cond_dict(self.show_if),
+            "context": self.context,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class MeasureOffer:
+    instrument: str
+    items: int
+    factors: tuple[str, ...]
+    why_offered: str
+    offer_if: CondSpec | None
+
+    @property
+    def always(self) -> bool:
+        return self.offer_if is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "instrument": self.instrument,
+            "items": self.items,
+            "always": self.always,
+            "offer_if": _cond_dict(self.offer_if),
+            "why_offered": self.why_offered,
+            "factors": list(self.factors),
+        }
+
+
+def _cond_dict(spec: CondSpec | None) -> dict[str, Any] | None:
+    return spec.model_dump(by_alias=True, exclude_none=True) if spec is not None else None
+
+
+def _join(words: list[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _options(spec: _QuestionSpec) -> tuple[Option, ...]:
+    if spec.type == "yes_no":
+        return (Option("yes", "Yes"), Option("no", "No"))
+    if spec.type == "agree5":
+        return tuple(Option(n, label) for n, label in enumerate(AGREE5_LABELS, start=1))
+    return tuple(Option(o.id, o.label, o.exclusive) for o in spec.options)
+
+
+def _question(spec: _QuestionSpec) -> Question:
+    return Question(
+        id=spec.id,
+        section=spec.section,
+        type=spec.type,
+        text=spec.text,
+        help=spec.help,
+        factors=spec.factors,
+        options=_options(spec),
+        skippable=spec.skippable,
+        show_if=spec.show_if,
+        min=spec.min,
+        max=spec.max,
+        context=spec.context,
+    )
+
+
+# --- answer checkers (compiled once per question) ---------------------------------------
+
+Checker = Callable[[Any], Any]
+
+
+def _checker(q: Question) -> Checker:
+    """A function that returns the normalized answer or raises AnswersError."""
+    if q.type == "number":
+        return _number_checker(q)
+    if q.type == "multi":
+        return _multi_checker(q)
+    allowed = {o.id: o.id for o in q.options}
+    hint = ", ".join(repr(o.id) for o in q.options)
+
+    def check(value: Any) -> Any:
+        # bool is an int: reject True/False for agree5 rather than read them as 1/0.
+        if isinstance(value, bool) or value.__hash__ is None or value not in allowed:
+            raise AnswersError(q.id, f"{_show(value)} is not a valid answer; use one of {hint}")
+        return allowed[value]
+
+    return check
+
+
+def _number_checker(q: Question) -> Checker:
+    low, high = q.min, q.max
+
+    def check(value: Any) -> Any:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise AnswersError(q.id, f"{_show(value)} is not a whole number")
+        if not low <= value <= high:  # type: ignore[operator]
+            raise AnswersError(q.id, f"{value} is out of range ({low}-{high})")
+        return value
+
+    return check
+
+
+def _multi_checker(q: Question) -> Checker:
+    allowed = frozenset(str(o.id) for o in q.options)
+    exclusive = frozenset(str(o.id) for o in q.options if o.exclusive)
+    hint = ", ".join(repr(o.id) for o in q.options)
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, list | tuple):
+            raise AnswersError(q.id, f"{_show(value)} is not a list of option ids")
+        try:
+            chosen = tuple(dict.fromkeys(value))
+        except TypeError:
+            raise AnswersError(q.id, f"{_show(value)} is not a list of option ids") from None
+        if not allowed.issuperset(chosen):
+            unknown = next(v for v in chosen if v not in allowed)
+            raise AnswersError(q.id, f"unknown option {unknown!r}; use any of {hint}")
+        if len(chosen) > 1 and not exclusive.isdisjoint(chosen):
+            only = sorted(exclusive.intersection(chosen))[0]
+            raise AnswersError(q.id, f"{only!r} cannot be chosen together with other options")
+        return chosen
+
+    return check
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# --- the bank ----------------------------------------------------------------------------
+
+
+class QuestionBank:
+    """The validated, compiled question bank. Build it with `question_bank()`."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        spec = _BankFile.model_validate(data)
+        self.version = spec.version
+        self.sections: tuple[Section, ...] = tuple(
+            Section(s.id, s.title, s.intro) for s in spec.sections
+        )
+        self.questions: tuple[Question, ...] = tuple(_question(q) for q in spec.questions)
+        self.measures: tuple[MeasureOffer, ...] = tuple(
+            MeasureOffer(m.instrument, m.items, m.factors, m.why_offered, m.offer_if)
+            for m in spec.measures
+        )
+        self._by_id = {q.id: q for q in self.questions}
+        self._check_structure()
+        self.checkers: dict[str, Checker] = {q.id: _checker(q) for q in self.questions}
+        # question id -> {valid value: value} for one-choice questions (yes_no, agree5,
+        # single): lets parsing accept the common case with a single lookup.
+        self.choices: dict[str, dict[Any, Any]] = {
+            q.id: {o.id: o.id for o in q.options}
+            for q in self.questions
+            if q.type in ("yes_no", "agree5", "single")
+        }
+        # question id -> Context field, for the few questions that describe the therapy.
+        self.context_fields: dict[str, str] = {
+            q.id: q.context for q in self.questions if q.context is not None
+        }
+        self._show: tuple[tuple[Question, Pred], ...] = self._compile_show_if()
+        self._offer: tuple[tuple[MeasureOffer, Pred | None], ...] = tuple(
+            (m, self._compile(m.offer_if, m.instrument)) for m in self.measures
+        )
+
+    def _check_structure(self) -> None:
+        if len(self._by_id) != len(self.questions):
+            raise ValueError("question ids must be unique")
+        section_ids = {s.id for s in self.sections}
+        for q in self.questions:
+            if q.section not in section_ids:
+                raise ValueError(f"{q.id}: unknown section {q.section!r}")
+        earlier: set[str] = set()
+        for q in self.questions:
+            # A follow-up may only depend on questions asked before it, so a form can
+            # show it as soon as the earlier answer is given.
+            for ref, _ in answer_refs(q.show_if) if q.show_if else ():
+                if ref not in earlier:
+                    raise ValueError(f"{q.id}: show_if refers to {ref!r}, not asked before it")
+            earlier.add(q.id)
+
+    def _compile(self, spec: CondSpec | None, where: str) -> Pred | None:
+        if spec is None:
+            return None
+        try:
+            return compile_condition(spec, CompileEnv(questions=self._by_id))
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from exc
+
+    def _compile_show_if(self) -> tuple[tuple[Question, Pred], ...]:
+        compiled = []
+        for q in self.questions:
+            pred = self._compile(q.show_if, q.id)
+            if pred is not None:
+                compiled.append((q, pred))
+        return tuple(compiled)
+
+    # --- public API ---
+
+    def get(self, question_id: str) -> Question | None:
+        return self._by_id.get(question_id)
+
+    def __contains__(self, question_id: object) -> bool:
+        return question_id in self._by_id
+
+    def hidden_ids(self, answers: Mapping[str, Any]) -> frozenset[str]:
+        """Ids of conditional questions whose condition is not met by `answers`."""
+        if not self._show:
+            return frozenset()
+        state = State(answers=dict(answers))
+        hidden: list[str] = []
+        for q, pred in self._show:
+            if not pred(state):
+                hidden.append(q.id)
+                # Later conditions must not see an answer to a question that was not shown.
+                state.answers.pop(q.id, None)
+        return frozenset(hidden)
+
+    def visible(self, answers: Mapping[str, Any] | None = None) -> list[Question]:
+        """The questions to show, in order, given the answers so far."""
+        given = _given(answers or {})
+        hidden = self.hidden_ids(given)
+        return [q for q in self.questions if q.id not in hidden]
+
+    def measures_offered(self, answers: Mapping[str, Any] | None = None) -> list[str]:
+        """Instrument ids to ask: the ones always asked, then those the answers point to."""
+        given = _given(answers or {})
+        for qid in self.hidden_ids(given):
+            given.pop(qid, None)
+        state = State(answers=given)
+        return [m.instrument for m, pred in self._offer if pred is None or pred(state)]
+
+    def factor_questions(self, factor: str) -> list[Question]:
+        return [q for q in self.questions if factor in q.factors]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "sections": [s.to_dict() for s in self.sections],
+            "questions": [q.to_dict() for q in self.questions],
+            "measures": [m.to_dict() for m in self.measures],
+            "answer_values": {
+                "yes_no": '"yes" or "no"',
+                "agree5": "1 (strongly disagree) to 5 (strongly agree)",
+                "single": "one option id",
+                "multi": "a list of option ids",
+                "number": "a whole number between min and max",
+                "skip": 'leave the question out, or give null or "skip"',
+            },
+            "counts": self.counts(),
+        }
+
+    def counts(self) -> dict[str, int]:
+        """How long the check-up is: questions and questionnaire items."""
+        always_items = sum(m.items for m in self.measures if m.always)
+        return {
+            "questions": len(self.questions),
+            "follow_up_questions": len(self._show),
+            "always_asked_questions": len(self.questions) - len(self._show),
+            "measure_items_always": always_items,
+            "measure_items_optional": sum(m.items for m in self.measures if not m.always),
+        }
+
+
+def _given(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Answers without skips; lists become tuples (the shape conditions expect)."""
+    given: dict[str, Any] = {}
+    for key, value in answers.items():
+        if value is None or value == "skip":
+            continue
+        given[key] = tuple(value) if isinstance(value, list) else value
+    return given
+
+
+def load_bank_file() -> dict[str, Any]:
+    text = resources.files(__package__).joinpath("questions.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ValueError("questions.yaml: expected a mapping at the top level")
+    return data
+
+
+@cache
+def question_bank() -> QuestionBank:
+    """The check-up question bank, loaded and validated once per process."""
+    return QuestionBank(load_bank_file())

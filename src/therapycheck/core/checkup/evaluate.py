@@ -1,0 +1,165 @@
+"""The one evaluator: answers and scores -> ordered factor findings.
+
+    evaluate({"answers": {...}, "measures": {...}, "history": {...}}, country="GB")
+
+Order (FACTORS.md principle 1): `safety_crisis` first, then `boundary_violation`, then
+by severity (urgent, high, medium, low), then by strength (the sum of the weights of the
+rules that fired), then in catalogue order so equal findings always sort the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from functools import lru_cache
+from typing import Any
+
+from therapycheck.core.checkup.answers import ParsedAnswers, parse_answers
+from therapycheck.core.checkup.bank import question_bank
+from therapycheck.core.checkup.conditions import State
+from therapycheck.core.checkup.modalities import Modalities, modalities
+from therapycheck.core.checkup.model import FACTOR_IDS, SEVERITY_RANK, Evaluation, Finding
+from therapycheck.core.checkup.rules import Rule, RuleSet, Tempering, rule_set
+
+# Acute risk, then therapist misconduct, always come first (FACTORS.md principle 1).
+PINNED: dict[str, int] = {"safety_crisis": 0, "boundary_violation": 1}
+_CATALOGUE = {factor: n for n, factor in enumerate(FACTOR_IDS)}
+_SEVERITIES = ("urgent", "high", "medium", "low")
+
+
+def evaluate(
+    doc_or_parsed: Mapping[str, Any] | ParsedAnswers, *, country: str | None = None
+) -> Evaluation:
+    """Evaluate a check-up; raises AnswersError (a ValueError) for an invalid document."""
+    parsed = (
+        doc_or_parsed if isinstance(doc_or_parsed, ParsedAnswers) else parse_answers(doc_or_parsed)
+    )
+    rules = rule_set()
+    state = State(
+        answers=parsed.answers,
+        items=parsed.measures,
+        scores=parsed.scores,
+        statuses=parsed.statuses,
+        facts=_facts(parsed.answers, modalities()),
+    )
+    fired: dict[str, list[Rule]] = {}
+    all_rules = rules.rules
+    for index in rules.fire(state.answers, state.items, state.scores, state.statuses, state.facts):
+        rule = all_rules[index]
+        fired.setdefault(rule.factor, []).append(rule)
+    findings = [_finding(factor, matched, state) for factor, matched in fired.items()]
+    findings = _temper(findings, rules)
+    findings.sort(key=_order)
+    safety = next((f for f in findings if f.factor == "safety_crisis"), None)
+    reviews = tuple(s.explanation for s in parsed.statuses.values() if s.review_due)
+    context = parsed.context if country is None else replace(parsed.context, country=country)
+    return Evaluation(
+        findings=tuple(findings),
+        context=context,
+        measures=dict(parsed.scores),
+        statuses=dict(parsed.statuses),
+        safety_reasons=safety.why if safety is not None else (),
+        answers=dict(parsed.answers),
+        review_due=bool(reviews),
+        review_reasons=reviews,
+    )
+
+
+def _order(finding: Finding) -> tuple[int, int, float, int]:
+    return (
+        PINNED.get(finding.factor, len(PINNED)),
+        SEVERITY_RANK[finding.severity],
+        -finding.strength,
+        _CATALOGUE.get(finding.factor, len(_CATALOGUE)),
+    )
+
+
+def _finding(factor: str, matched: list[Rule], state: State) -> Finding:
+    answers = state.answers
+    if len(matched) == 1:
+        rule = matched[0]
+        return Finding(
+            factor=factor,
+            severity=rule.severity,
+            why=(rule.why(state),),
+            strength=rule.weight,
+            sources=(rule.source,),
+            evidence={
+                "rules": [rule.id],
+                "answers": {q: answers[q] for q in rule.questions if q in answers},
+            },
+        )
+    matched.sort(key=_rule_order)
+    return Finding(
+        factor=factor,
+        severity=matched[0].severity,
+        why=tuple(dict.fromkeys([rule.why(state) for rule in matched])),
+        strength=round(sum([r.weight for r in matched]), 2),
+        sources=tuple(dict.fromkeys([r.source for r in matched])),
+        evidence={
+            "rules": [r.id for r in matched],
+            "answers": {q: answers[q] for r in matched for q in r.questions if q in answers},
+        },
+    )
+
+
+def _rule_order(rule: Rule) -> tuple[int, float]:
+    return rule.order
+
+
+def _temper(findings: list[Finding], rules: RuleSet) -> list[Finding]:
+    present = {f.factor for f in findings}
+    active = [t for t in rules.tempering if t.factor in present]
+    if not active:
+        return findings
+    return [_tempered(f, active) for f in findings]
+
+
+def _tempered(finding: Finding, active: list[Tempering]) -> Finding:
+    for tempering in active:
+        if finding.factor in tempering.lowers:
+            lower = _SEVERITIES[min(SEVERITY_RANK[finding.severity] + 1, len(_SEVERITIES) - 1)]
+            evidence = {**finding.evidence, "tempered_by": tempering.factor}
+            return replace(
+                finding,
+                severity=lower,  # type: ignore[arg-type]
+                why=(*finding.why, tempering.note),
+                evidence=evidence,
+            )
+    return finding
+
+
+def _facts(answers: Mapping[str, Any], mods: Modalities) -> dict[str, Any]:
+    """Facts derived from the modality map, for `{fact: ...}` conditions and why lines."""
+    approach = answers.get("approach")
+    concerns = answers.get("concerns")
+    if approach is None or not concerns:
+        return {}
+    mismatched = mods.mismatches(approach, concerns, answers)
+    if not mismatched:
+        return {}
+    return {
+        "approach_mismatch": True,
+        "approach_mismatch.text": _mismatch_text(approach, mismatched),
+    }
+
+
+@lru_cache(maxsize=512)
+def _mismatch_text(approach: str, concerns: tuple[str, ...]) -> str:
+    mods = modalities()
+    named = question_bank().get("approach")
+    approach_label = named.label(approach) if named is not None else approach
+    sentences = [f"You said your therapy is {approach_label}."]
+    for concern in concerns:
+        fit = mods.concerns[concern]
+        best = [mods.approaches[a].name for a in fit.strong]
+        sentences.append(
+            f"For {fit.label}, the approaches with the strongest support are {_join(best)}."
+        )
+    return " ".join(sentences)
+
+
+def _join(words: list[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
