@@ -12,12 +12,12 @@ import typer
 EXIT_USAGE = 2
 
 
-class Format(str, enum.Enum):
+class Format(enum.StrEnum):
     table = "table"
     json = "json"
 
 
-class MarkdownFormat(str, enum.Enum):
+class MarkdownFormat(enum.StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
