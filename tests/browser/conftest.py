@@ -1,0 +1,206 @@
+"""Browser test tooling: Debian's Chromium driven by Playwright, axe-core, request recording.
+
+- Chromium: /usr/lib/chromium/chromium (fallback /usr/bin/chromium). Missing -> skip, but
+  under CI=true the tests fail instead: CI must never silently skip them.
+- axe-core comes from npm (tests/browser/package.json + package-lock.json), installed by
+  `npm ci` into tests/browser/node_modules the first time, and injected into each page as
+  inline script. Nothing is fetched from outside during a test.
+- The app's Content-Security-Policy forbids inline script (rightly), so the test context
+  sets `bypass_csp` to let the injected axe run; the app's own pages are unaffected.
+- Every request a page makes is recorded; the `visit`/`audit` helpers fail on any request
+  that leaves the live server's origin, and on serious or critical axe violations.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM (used by test
+# setup while the page is open) would otherwise refuse to run "inside async".
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+CHROMIUM_PATHS = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]
+BLOCKING_IMPACTS = {"serious", "critical"}
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() == "true"
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip locally; in CI a missing tool is an error, never a silent skip."""
+    if _in_ci():
+        pytest.fail(f"{reason} (CI=true: browser tests must run, not skip)", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    for candidate in CHROMIUM_PATHS:
+        if Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    skip_or_fail(f"Chromium not found at {' or '.join(CHROMIUM_PATHS)}")
+    raise AssertionError("unreachable")
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """The axe-core script, installed from the committed lock file if not there yet."""
+    script = HERE / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.is_file():
+        npm = shutil.which("npm")
+        if npm is None:
+            skip_or_fail("npm is needed to install axe-core for the browser tests")
+        command = "ci" if (HERE / "package-lock.json").is_file() else "install"
+        done = subprocess.run(
+            [str(npm), command, "--ignore-scripts", "--no-audit", "--no-fund"],
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        if done.returncode != 0 or not script.is_file():
+            skip_or_fail(f"npm {command} failed in {HERE}: {done.stderr.strip()[-500:]}")
+    return script.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str) -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - playwright is a dev dependency
+        skip_or_fail("the playwright Python package is not installed")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@dataclass
+class Session:
+    """One browser tab on the live server, with everything it requested."""
+
+    page: Any
+    origin: str
+    axe: str
+    requests: list[str] = field(default_factory=list)
+    audited: list[str] = field(default_factory=list)
+
+    def url(self, path: str) -> str:
+        return self.origin + path
+
+    def goto(self, path: str) -> Any:
+        response = self.page.goto(self.url(path))
+        assert response is not None and response.status < 400, (
+            f"{path}: {response and response.status}"
+        )
+        return response
+
+    def outside_requests(self) -> list[str]:
+        return [u for u in self.requests if not _same_origin(u, self.origin)]
+
+    def audit(self, name: str, *, screenshots: bool = True) -> None:
+        """axe (serious/critical = failure), no outside request, and screenshots."""
+        violations = run_axe(self.page, self.axe)
+        path = urlsplit(self.page.url).path
+        assert not violations, f"axe on {path}:\n" + "\n".join(violations)
+        assert not self.outside_requests(), f"requests left the server: {self.outside_requests()}"
+        self.audited.append(path)
+        if screenshots:
+            save_screenshots(self.page, name)
+
+
+def _same_origin(url: str, origin: str) -> bool:
+    if url.startswith(("data:", "blob:", "about:")):
+        return True
+    parts, home = urlsplit(url), urlsplit(origin)
+    return (parts.scheme, parts.netloc) == (home.scheme, home.netloc)
+
+
+def run_axe(page: Any, axe: str) -> list[str]:
+    """Serious and critical axe violations on the current page, one line per element."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=axe)
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        AXE_TAGS,
+    )
+    lines = []
+    for violation in result["violations"]:
+        if violation.get("impact") not in BLOCKING_IMPACTS:
+            continue
+        for node in violation["nodes"]:
+            target = json.dumps(node.get("target"))
+            html = node.get("html", "")[:160]
+            lines.append(f"  {violation['id']} ({violation['impact']}): {target} {html}")
+    return lines
+
+
+def save_screenshots(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    original = page.viewport_size
+    for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(size)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
+    if original:
+        page.set_viewport_size(original)
+
+
+@pytest.fixture
+def session(browser: Any, live_server: Any, axe_source: str) -> Iterator[Session]:
+    """A fresh browser context (no cookies) on the live server, recording every request."""
+    context = browser.new_context(
+        viewport=DESKTOP, bypass_csp=True, accept_downloads=True, service_workers="block"
+    )
+    origin = live_server.url.rstrip("/")
+    # Belt and braces: an outside request is recorded (and fails the test) but never sent.
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if _same_origin(route.request.url, origin)
+            else route.abort("blockedbyclient")
+        ),
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    tab = Session(page=page, origin=origin, axe=axe_source)
+    page.on("request", lambda request: tab.requests.append(request.url))
+    try:
+        yield tab
+    finally:
+        context.close()
+    assert not tab.outside_requests(), f"requests left the server: {tab.outside_requests()}"
