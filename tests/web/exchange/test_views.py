@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import zipfile
@@ -276,3 +277,28 @@ def test_the_import_address_only_takes_posts(client: Client, person: Person) -> 
     assert client.get("/data/import/").status_code == 302
     assert client.get("/data/import/confirm/").status_code == 405
 
+
+def test_an_imported_unfinished_check_up_never_makes_a_second_one(
+    client: Client, person: Person
+) -> None:
+    # A person may have only one unfinished check-up (a database constraint); an import
+    # that brings another one keeps theirs instead of failing.
+    from django.utils import timezone
+
+    from therapycheck.web.checkups.models import Checkup
+
+    earlier = timezone.now().replace(microsecond=0) - dt.timedelta(days=3)
+    Checkup.objects.create(
+        person=person, answers={"answers": {}}, started_at=earlier, updated_at=earlier
+    )
+    exported = _export(client)
+    Checkup.objects.filter(person=person).delete()
+    now = timezone.now()
+    mine = Checkup.objects.create(
+        person=person, answers={"answers": {"sessions": 3}}, started_at=now, updated_at=now
+    )
+    page = _upload(client, exported).content.decode()
+    assert "you already have an unfinished check-up; kept yours." in page
+    assert client.post("/data/import/confirm/").status_code == 302
+    unfinished = Checkup.objects.filter(person=person, status=Checkup.Status.IN_PROGRESS)
+    assert list(unfinished) == [mine]

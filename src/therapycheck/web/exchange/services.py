@@ -163,13 +163,25 @@ def _check_journal(j: JournalRecord, homework_choices: set[str]) -> None:
 
 
 def _plan_checkups(person: Person, records: tuple[CheckupRecord, ...], plan: ImportPlan) -> None:
-    stored = set(Checkup.objects.filter(person=person).values_list("started_at", flat=True))
+    existing = Checkup.objects.filter(person=person)
+    stored = set(existing.values_list("started_at", flat=True))
+    # A person has at most one unfinished check-up (a database constraint), so an
+    # imported unfinished one is kept only when there is none yet.
+    has_unfinished = existing.filter(status=Checkup.Status.IN_PROGRESS).exists()
     for c in records:
         if c.status not in Checkup.Status.values:
             raise ExchangeError(f"a check-up has an unknown status {c.status!r}")
         if c.started_at in stored:
             plan.skipped.append(f"Check-up started {c.started_at:%Y-%m-%d %H:%M}: already saved.")
             continue
+        if c.status == Checkup.Status.IN_PROGRESS:
+            if has_unfinished:
+                plan.skipped.append(
+                    f"Unfinished check-up started {c.started_at:%Y-%m-%d %H:%M}: you already "
+                    "have an unfinished check-up; kept yours."
+                )
+                continue
+            has_unfinished = True
         stored.add(c.started_at)
         plan.checkups.append(c)
 
