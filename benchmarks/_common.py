@@ -1,0 +1,59 @@
+"""Helpers shared by the benchmark scripts: peak memory, machine facts, measured subprocesses."""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process in MB (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+        "load": os.getloadavg()[0],
+    }
+
+
+@dataclass(frozen=True)
+class Measured:
+    seconds: float  # wall time of the whole child process
+    peak_mb: float  # that child's own peak resident memory
+    stdout: str
+
+
+def measure(argv: list[str]) -> Measured:
+    """Run one command in a fresh process; its own peak memory comes from os.wait4.
+
+    A fresh process per run keeps peak memory honest: ru_maxrss never goes down, and
+    RUSAGE_CHILDREN would report the largest of all children so far, not this one.
+    """
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=errors, cwd=ROOT)
+        assert child.stdout is not None
+        out = child.stdout.read()
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        child.stdout.close()
+        if child.returncode != 0:
+            errors.seek(0)
+            message = errors.read().decode(errors="replace")
+            raise SystemExit(f"failed: {' '.join(argv)}\n{message}")
+    return Measured(seconds, usage.ru_maxrss / 1024, out.decode())

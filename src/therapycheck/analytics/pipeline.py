@@ -1,0 +1,125 @@
+"""File in, outcome report out: reading, bad rows, KPIs and the optional per-client table.
+
+The same function serves the CLI, the benchmark and any other caller, so what is
+measured is what users run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from therapycheck.analytics import readers
+from therapycheck.analytics.outcomes import (
+    KPI_INSTRUMENTS,
+    ConflictingScores,
+    KpiRules,
+    OutcomeKpis,
+    compute_kpis,
+    per_client,
+)
+from therapycheck.analytics.readers import BadRowsError
+
+# Steps reported to `on_step`, in order, so a caller can show progress.
+STEPS = ("reading", "checking", "computing", "finishing")
+
+Step = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class OutcomeReport:
+    kpis: OutcomeKpis
+    skipped_rows: int
+    bad_rows: pl.DataFrame  # line, client_id, reason; empty when the file is clean
+    per_client: pl.DataFrame | None
+    unit: str  # "line" (CSV) or "row" (Parquet)
+
+    def as_dict(self) -> dict[str, int | float | None]:
+        """The contract's keys plus `skipped_rows` (0 when nothing was skipped)."""
+        return {**self.kpis.as_dict(), "skipped_rows": self.skipped_rows}
+
+
+def _no_step(_: str) -> None:
+    return None
+
+
+def analyse_file(
+    path: str | Path,
+    *,
+    skip_bad_rows: bool = False,
+    with_per_client: bool = False,
+    on_step: Step = _no_step,
+) -> OutcomeReport:
+    """Read, check and summarise one outcomes file.
+
+    Raises `readers.InputError` when the file cannot be used and `readers.BadRowsError`
+    (naming the first bad row) when it has bad rows and `skip_bad_rows` is False.
+    """
+    rules = KpiRules.from_registry()
+    source = readers.source_file(path)
+    on_step("reading")
+    rows = readers.canonical_instruments(readers.read_rows(source))
+    on_step("checking")
+    present = readers.instruments_present(rows)
+    good, bad = _checked(source, rows, present)
+    on_step("computing")
+    kpis, conflicts = _kpis_and_conflicts(source, good, rules, present)
+    bad = pl.concat([bad, conflicts]).sort("line") if not conflicts.is_empty() else bad
+    if not bad.is_empty() and not skip_bad_rows:
+        raise BadRowsError(bad, source.unit)
+    if kpis is None:
+        good = _without(good, conflicts, source)
+        kpis = compute_kpis(good.drop("index"), rules)
+    on_step("finishing")
+    table = per_client(good.drop("index", strict=False), rules) if with_per_client else None
+    return OutcomeReport(kpis, bad.height, bad, table, source.unit)
+
+
+def _checked(
+    source: readers.SourceFile, rows: pl.DataFrame, present: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Usable rows and the bad-row table. Clean files skip all the slow work."""
+    if readers.count_bad(rows, present) == 0:
+        return rows, readers.empty_bad_rows()
+    bad = readers.describe_bad_rows(source, rows, present)
+    good = rows.with_row_index("index").filter(readers.valid_expr(present))
+    return good, bad
+
+
+def _kpis_and_conflicts(
+    source: readers.SourceFile, good: pl.DataFrame, rules: KpiRules, present: list[str]
+) -> tuple[OutcomeKpis | None, pl.DataFrame]:
+    """KPIs when there are no clashing duplicates; otherwise None and the clashing rows."""
+    only_kpi = set(present) <= set(KPI_INSTRUMENTS)
+    conflicts = [readers.empty_bad_rows() if only_kpi else _other_conflicts(source, good)]
+    kpis: OutcomeKpis | None = None
+    try:
+        kpis = compute_kpis(good.drop("index", strict=False), rules)
+    except ConflictingScores as clash:
+        kpi_rows = clash.where(_indexed(good)).filter(pl.col("instrument").is_in(KPI_INSTRUMENTS))
+        conflicts.append(readers.conflicting_rows(source, kpi_rows))
+    found = pl.concat(conflicts)
+    return (kpis if found.is_empty() else None), found
+
+
+def _other_conflicts(source: readers.SourceFile, good: pl.DataFrame) -> pl.DataFrame:
+    """Clashing duplicates among instruments other than PHQ-9 and GAD-7 (usually none)."""
+    others = pl.col("instrument").is_in(KPI_INSTRUMENTS).not_()
+    if not good.select(others.any()).item():
+        return readers.empty_bad_rows()
+    return readers.conflicting_rows(source, _indexed(good).filter(others))
+
+
+def _indexed(rows: pl.DataFrame) -> pl.DataFrame:
+    return rows if "index" in rows.columns else rows.with_row_index("index")
+
+
+def _without(
+    good: pl.DataFrame, conflicts: pl.DataFrame, source: readers.SourceFile
+) -> pl.DataFrame:
+    indexes = (conflicts["line"] - source.first_number).cast(pl.UInt32)
+    indexed = _indexed(good)
+    return indexed.filter(~pl.col("index").is_in(indexes.implode()))
