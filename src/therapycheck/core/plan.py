@@ -23,11 +23,11 @@ from functools import cache
 from importlib import resources as importlib_resources
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from therapycheck.core.checkup.bank import question_bank
 from therapycheck.core.checkup.model import ACTION_IDS, FACTOR_IDS, Evaluation, Finding
+from therapycheck.core.datafile import load_yaml
 from therapycheck.core.instruments import UnknownInstrument, get_instrument
 from therapycheck.core.safety import SafetyResponse, safety_response
 
@@ -142,7 +142,7 @@ def _data() -> _PlanFile:
         .joinpath("data/actions.yaml")
         .read_text(encoding="utf-8")
     )
-    return _PlanFile.model_validate(yaml.safe_load(text))
+    return _PlanFile.model_validate(load_yaml(text))
 
 
 def action_title(action: str) -> str:

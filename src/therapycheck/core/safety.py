@@ -23,8 +23,9 @@ from functools import cache
 from importlib import resources as importlib_resources
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from therapycheck.core.datafile import load_yaml
 
 ResourceKind = Literal["crisis_line", "emergency", "text", "web"]
 
@@ -168,7 +169,7 @@ def _data() -> _CrisisFile:
         .joinpath("data/crisis_resources.yaml")
         .read_text(encoding="utf-8")
     )
-    return _CrisisFile.model_validate(yaml.safe_load(text))
+    return _CrisisFile.model_validate(load_yaml(text))
 
 
 def normalize_country(country: str | None) -> str:
