@@ -92,3 +92,29 @@ def test_bad_input_errors_are_announced_and_linked_to_the_field(
     html = client.post("/journal/new/", {"session_number": "x"}).content.decode()
     assert 'role="alert"' in html
     assert '<a href="#id_session_number">' in html
+
+
+@pytest.mark.django_db
+def test_a_field_with_an_error_is_marked_invalid_and_described_by_its_message(
+    client: Client, person: Person
+) -> None:
+    html = client.post("/journal/new/", {"session_number": "x"}).content.decode()
+    page = parse(html)
+    control = next(c for c in page.controls if c.get("id") == "id_session_number")
+    assert control.get("aria-invalid") == "true"
+    assert "id_session_number_error" in str(control.get("aria-describedby")).split()
+    assert "id_session_number_error" in page.ids
+
+
+@pytest.mark.django_db
+def test_an_unanswered_questionnaire_item_is_described_by_its_error(
+    client: Client, person: Person
+) -> None:
+    answers = {f"item_{n}": "1" for n in range(1, 9)}  # item 9 left out
+    html = client.post(
+        "/measures/phq9/new/", {**answers, "session_number": "1", "taken_on": "2026-11-01"}
+    ).content.decode()
+    page = parse(html)
+    assert page.described_by
+    assert set(page.described_by) <= page.ids
+    assert any(ref.endswith("_error") for ref in page.described_by)
