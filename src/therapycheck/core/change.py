@@ -21,7 +21,10 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING, Literal, Protocol
+
+from therapycheck.core._build import build
 
 if TYPE_CHECKING:
     from therapycheck.core.instruments.schema import Band, Norms, ReliableChange
@@ -203,8 +206,9 @@ def _direction(delta: float, higher_is_better: bool) -> Direction:
     return "none"
 
 
-def _is_reliable(instrument: Measure, delta: float, rci: float | None) -> bool:
-    threshold, _ = _threshold(instrument)
+def _is_reliable(
+    instrument: Measure, delta: float, rci: float | None, threshold: float | None
+) -> bool:
     if threshold is None:
         return False
     rc = instrument.reliable_change
@@ -219,13 +223,19 @@ def compare(instrument: Measure | str, before: float, after: float) -> Change:
     measure = resolve(instrument)
     for label, value in (("before", before), ("after", after)):
         _check_score(measure, value, label)
+    return _compare(measure, before, after)
+
+
+def _compare(measure: Measure, before: float, after: float) -> Change:
+    """`compare` for scores already checked against the measure's range."""
     delta = after - before
     threshold, source = _threshold(measure)
     rci = _rci(measure, delta)
-    reliable = _is_reliable(measure, delta, rci)
+    reliable = _is_reliable(measure, delta, rci, threshold)
     direction = _direction(delta, measure.higher_is_better)
     crossed = _crossed(measure, before, after)
-    return Change(
+    return build(
+        Change,
         instrument=measure.id,
         before=before,
         after=after,
@@ -258,16 +268,23 @@ def _category(reliable: bool, direction: Direction, crossed: bool | None) -> Cat
 def _check_score(measure: Measure, score: float, label: str) -> None:
     if isinstance(score, bool) or not isinstance(score, int | float) or not math.isfinite(score):
         raise ValueError(f"{label} score must be a number, got {score!r}")
-    if not measure.min <= score <= measure.max:
+    _check_range(measure.min, measure.max, measure, score, label)
+
+
+def _check_range(low: float, high: float, measure: Measure, score: float, label: str) -> None:
+    if not low <= score <= high:
         raise ValueError(
             f"{label} score {_format_number(score)} is outside the {measure.id} range "
             f"{_format_number(measure.min)}-{_format_number(measure.max)}"
         )
 
 
+_SESSION = attrgetter("session")
+
+
 def sort_points(points: Sequence[Point]) -> list[Point]:
     """Points in session order; two scores for one session is an error, not a guess."""
-    ordered = sorted(points, key=lambda p: p.session)
+    ordered = sorted(points, key=_SESSION)
     for earlier, later in itertools.pairwise(ordered):
         if earlier.session == later.session:
             raise ValueError(f"two scores for session {later.session}; keep one per session")
@@ -308,16 +325,26 @@ def series_status(instrument: Measure | str, points: Sequence[Point]) -> SeriesS
     if not points:
         raise ValueError("no scores given; at least one is needed")
     ordered = sort_points(points)
+    low, high = measure.min, measure.max
     for point in ordered:
-        _check_score(measure, point.score, f"session {point.session}")
+        score = point.score
+        # A plain int is a finite number: only the range needs testing, and the label is
+        # only built for the error.
+        if score.__class__ is int:
+            if not low <= score <= high:
+                _check_range(low, high, measure, score, f"session {point.session}")
+        else:
+            _check_score(measure, score, f"session {point.session}")
     first, latest = ordered[0], ordered[-1]
-    change = compare(measure, first.score, latest.score) if len(ordered) > 1 else None
+    change = _compare(measure, first.score, latest.score) if len(ordered) > 1 else None
     status = _status(len(ordered), change)
     review_due = len(ordered) >= REVIEW_AFTER_SESSIONS and status not in (
         "reliably_improved",
         "recovered",
     )
-    return SeriesStatus(
+    threshold = change.threshold if change is not None else _threshold(measure)[0]
+    return build(
+        SeriesStatus,
         instrument=measure.id,
         status=status,
         review_due=review_due,
@@ -326,7 +353,7 @@ def series_status(instrument: Measure | str, points: Sequence[Point]) -> SeriesS
             "first": first.score,
             "latest": latest.score,
             "change": change.delta if change else None,
-            "threshold": _rounded(_threshold(measure)[0]),
+            "threshold": _rounded(threshold),
             "sessions": len(ordered),
         },
         first=first,

@@ -16,10 +16,12 @@ Flags (stable strings other modules rely on):
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
+from therapycheck.core._build import build
 from therapycheck.core.instruments import Instrument, get_instrument
 from therapycheck.core.instruments.schema import Band, PatternRule, Screen, Sex
 
@@ -89,22 +91,26 @@ def score(
     inst = get_instrument(instrument) if isinstance(instrument, str) else instrument
     if sex is not None and sex not in _SEX_WORDS:
         raise ScoringError(f"sex must be 'female' or 'male', got {sex!r}")
-    values = _parse_answers(inst, answers)
-    item_scores = _item_scores(inst, values)
-    raw_total = _raw_total(inst, values, item_scores)
-    total = raw_total * inst.scoring.multiplier
-    subscales = {s.id: float(sum(item_scores[n - 1] for n in s.items)) for s in inst.subscales}
-    patterns = [p for p in inst.patterns if _pattern_met(inst, p, values)]
-    screens = _screen_results(inst, total, sex)
-    flags = _flags(inst, total, values, screens, patterns)
-    band = inst.band_for(total)
-    notes = _interpretations(inst, total, band, values, screens, patterns)
-    return Score(
+    plan = _plan(inst)
+    values = _parse_answers(inst, answers, plan)
+    item_scores = _item_scores(plan, values)
+    raw_total = _raw_total(plan, values, item_scores)
+    total = raw_total * plan.multiplier
+    subscales = {sid: _tidy(float(sum(pick(item_scores)))) for sid, pick in plan.subscales}
+    patterns = (
+        [p for p, needs in plan.patterns if _pattern_met(p, needs, values)] if plan.patterns else ()
+    )
+    facts = plan.totals.get((total, sex)) or _total_facts(inst, total, sex)
+    endorsed = [n for n in plan.safety if values[n - 1] > 0] if plan.safety else ()
+    flags = _flags(facts, endorsed, patterns)
+    notes = _interpretations(facts, endorsed, patterns)
+    return build(
+        Score,
         instrument=inst,
         total=total,
         raw_total=raw_total,
-        band=band,
-        subscales={k: _tidy(v) for k, v in subscales.items()},
+        band=facts.band,
+        subscales=subscales,
         flags=flags,
         answers=values,
         item_scores=item_scores,
@@ -113,15 +119,141 @@ def score(
     )
 
 
+# --- per-instrument tables (built once per instrument object) --------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class _TotalFacts:
+    """What a total alone decides (band, cutoff, screens), with its words, for one sex."""
+
+    band: Band | None
+    # "case" and the screen flags, in the order `_flags` lists them.
+    flags: tuple[str, ...]
+    total_line: str
+    # The caseness line and the screen lines, in the order `_interpretations` lists them.
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class _Plan:
+    """An instrument's scoring rules as plain tuples and sets, read once from its data."""
+
+    # Option values of each item (0-based), for the one-lookup check of an int answer.
+    allowed: tuple[frozenset[int], ...]
+    # (0-based index, lowest + highest option value) of each reversed item.
+    reverse: tuple[tuple[int, int], ...]
+    # Per-item thresholds (0-based) for `count_threshold`, else None.
+    thresholds: tuple[int, ...] | None
+    multiplier: int
+    # (subscale id, a function picking the subscale's item scores)
+    subscales: tuple[tuple[str, Callable[[tuple[int, ...]], tuple[int, ...]]], ...]
+    # (pattern, ((0-based item indexes, items needed), ...))
+    patterns: tuple[tuple[PatternRule, tuple[tuple[tuple[int, ...], int], ...]], ...]
+    safety: tuple[int, ...]
+    # (total, sex) -> facts, for every achievable total and each sex argument.
+    totals: dict[tuple[int, Sex | None], _TotalFacts]
+
+
+# Keyed by id(); the instrument is kept alongside so the id cannot be reused.
+_PLANS: dict[int, tuple[Instrument, _Plan]] = {}
+_SEX_ARGUMENTS: tuple[Sex | None, ...] = (None, "female", "male")
+
+
+def _plan(inst: Instrument) -> _Plan:
+    entry = _PLANS.get(id(inst))
+    if entry is not None and entry[0] is inst:
+        return entry[1]
+    if len(_PLANS) > 256:  # only tests build many instruments; keep the table small
+        _PLANS.clear()
+    plan = _build_plan(inst)
+    _PLANS[id(inst)] = (inst, plan)
+    return plan
+
+
+def _build_plan(inst: Instrument) -> _Plan:
+    numbers = range(1, len(inst.items) + 1)
+    method = inst.scoring.method
+    return _Plan(
+        allowed=tuple(frozenset(o.value for o in inst.item_options(n)) for n in numbers),
+        reverse=tuple(
+            (n - 1, sum(inst.item_range(n))) for n in numbers if n in inst.scoring.reverse_items
+        ),
+        thresholds=(
+            tuple(inst.scoring.item_thresholds[n] for n in numbers)
+            if method == "count_threshold"
+            else None
+        ),
+        multiplier=inst.scoring.multiplier,
+        subscales=tuple((s.id, _picker(tuple(n - 1 for n in s.items))) for s in inst.subscales),
+        patterns=tuple(
+            (
+                p,
+                tuple(
+                    (tuple(n - 1 for n in inst.subscale(sid).items), needed)
+                    for sid, needed in p.min_items.items()
+                ),
+            )
+            for p in inst.patterns
+        ),
+        safety=inst.safety_items,
+        totals={
+            (total, sex): _total_facts(inst, total, sex)
+            for total in inst.achievable_totals()
+            for sex in _SEX_ARGUMENTS
+        },
+    )
+
+
+def _picker(indexes: tuple[int, ...]) -> Callable[[tuple[int, ...]], tuple[int, ...]]:
+    if len(indexes) == 1:
+        index = indexes[0]
+        return lambda scores: (scores[index],)
+    pick: Callable[[tuple[int, ...]], tuple[int, ...]] = itemgetter(*indexes)
+    return pick
+
+
+def _total_facts(inst: Instrument, total: int, sex: Sex | None) -> _TotalFacts:
+    band = inst.band_for(total)
+    screens = _screen_results(inst, total, sex)
+    flags: list[str] = []
+    if inst.is_case(total):
+        flags.append("case")
+    if screens and all(positive for _, positive in screens):
+        flags.append("positive_screen")
+    elif any(positive for _, positive in screens):
+        # Only reachable for sex-specific screens scored without a sex (AUDIT-C).
+        flags.extend(f"positive_screen_if_{s.sex}" for s, positive in screens if positive)
+    lines: list[str] = []
+    if inst.caseness is not None and inst.is_case(total):
+        lines.append(f"This score is {inst.caseness.label}.")
+    lines.extend(_screen_line(total, screen, positive) for screen, positive in screens)
+    return _TotalFacts(
+        band=band,
+        flags=tuple(flags),
+        total_line=_total_line(inst, total, band),
+        lines=tuple(lines),
+    )
+
+
 # --- parsing ---------------------------------------------------------------------------
 
 
-def _parse_answers(inst: Instrument, answers: Sequence[int | str]) -> tuple[int, ...]:
-    if isinstance(answers, str | bytes) or not isinstance(answers, Sequence):
+def _parse_answers(inst: Instrument, answers: Sequence[int | str], plan: _Plan) -> tuple[int, ...]:
+    if answers.__class__ is not list and (
+        isinstance(answers, str | bytes) or not isinstance(answers, Sequence)
+    ):
         raise ScoringError(f"{inst.short_name} answers must be a list of {len(inst.items)} values")
-    if len(answers) != len(inst.items):
+    allowed = plan.allowed
+    if len(answers) != len(allowed):
         raise ScoringError(f"{inst.short_name} needs {len(inst.items)} answers, got {len(answers)}")
-    return tuple(_parse_one(inst, number, raw) for number, raw in enumerate(answers, start=1))
+    # Fast path: plain ints that are option values (bool is excluded by the exact type).
+    values: tuple[Any, ...] = tuple(answers)
+    for raw, options in zip(values, allowed, strict=True):
+        if raw.__class__ is not int or raw not in options:
+            break
+    else:
+        return values
+    return tuple(_parse_one(inst, number, raw) for number, raw in enumerate(values, start=1))
 
 
 def _parse_one(inst: Instrument, number: int, raw: object) -> int:
@@ -162,20 +294,18 @@ def _show(raw: object) -> str:
 # --- totals ----------------------------------------------------------------------------
 
 
-def _item_scores(inst: Instrument, values: tuple[int, ...]) -> tuple[int, ...]:
-    scores = []
-    for number, value in enumerate(values, start=1):
-        if number in inst.scoring.reverse_items:
-            low, high = inst.item_range(number)
-            value = low + high - value
-        scores.append(value)
+def _item_scores(plan: _Plan, values: tuple[int, ...]) -> tuple[int, ...]:
+    if not plan.reverse:
+        return values
+    scores = list(values)
+    for index, low_plus_high in plan.reverse:
+        scores[index] = low_plus_high - scores[index]
     return tuple(scores)
 
 
-def _raw_total(inst: Instrument, values: tuple[int, ...], item_scores: tuple[int, ...]) -> int:
-    if inst.scoring.method == "count_threshold":
-        thresholds = inst.scoring.item_thresholds
-        return sum(1 for n, v in enumerate(values, start=1) if v >= thresholds[n])
+def _raw_total(plan: _Plan, values: tuple[int, ...], item_scores: tuple[int, ...]) -> int:
+    if plan.thresholds is not None:
+        return sum([1 for v, t in zip(values, plan.thresholds, strict=True) if v >= t])
     return sum(item_scores)
 
 
@@ -186,10 +316,12 @@ def _tidy(value: float) -> float:
 # --- rules -----------------------------------------------------------------------------
 
 
-def _pattern_met(inst: Instrument, pattern: PatternRule, values: tuple[int, ...]) -> bool:
-    for subscale_id, needed in pattern.min_items.items():
-        items = inst.subscale(subscale_id).items
-        if sum(1 for n in items if values[n - 1] >= pattern.item_at_or_above) < needed:
+def _pattern_met(
+    pattern: PatternRule, needs: tuple[tuple[tuple[int, ...], int], ...], values: tuple[int, ...]
+) -> bool:
+    at_or_above = pattern.item_at_or_above
+    for indexes, needed in needs:
+        if sum([1 for i in indexes if values[i] >= at_or_above]) < needed:
             return False
     return True
 
@@ -201,48 +333,28 @@ def _screen_results(inst: Instrument, total: int, sex: Sex | None) -> list[tuple
 
 
 def _flags(
-    inst: Instrument,
-    total: int,
-    values: tuple[int, ...],
-    screens: list[tuple[Screen, bool]],
-    patterns: list[PatternRule],
+    facts: _TotalFacts, endorsed: Sequence[int], patterns: Sequence[PatternRule]
 ) -> tuple[str, ...]:
-    flags: list[str] = []
-    if any(values[n - 1] > 0 for n in inst.safety_items):
-        flags.append("safety")
-    if inst.is_case(total):
-        flags.append("case")
-    if screens and all(positive for _, positive in screens):
-        flags.append("positive_screen")
-    elif any(positive for _, positive in screens):
-        # Only reachable for sex-specific screens scored without a sex (AUDIT-C).
-        flags.extend(f"positive_screen_if_{s.sex}" for s, positive in screens if positive)
-    flags.extend(pattern.flag for pattern in patterns)
-    return tuple(flags)
+    flags = ("safety", *facts.flags) if endorsed else facts.flags
+    if patterns:
+        flags = (*flags, *(pattern.flag for pattern in patterns))
+    return flags
 
 
 # --- plain-language interpretations ----------------------------------------------------
 
 
 def _interpretations(
-    inst: Instrument,
-    total: int,
-    band: Band | None,
-    values: tuple[int, ...],
-    screens: list[tuple[Screen, bool]],
-    patterns: list[PatternRule],
+    facts: _TotalFacts, endorsed: Sequence[int], patterns: Sequence[PatternRule]
 ) -> list[str]:
-    lines = [_total_line(inst, total, band)]
-    endorsed = [n for n in inst.safety_items if values[n - 1] > 0]
+    lines = [facts.total_line]
     if endorsed:
         items = ", ".join(str(n) for n in endorsed)
         lines.append(
             f"Item {items} was answered above zero. This item is about your safety, "
             "so please look at the crisis support shown with this result."
         )
-    if inst.caseness is not None and inst.is_case(total):
-        lines.append(f"This score is {inst.caseness.label}.")
-    lines.extend(_screen_line(total, screen, positive) for screen, positive in screens)
+    lines.extend(facts.lines)
     lines.extend(
         f"The answers match {p.label}. This is not a diagnosis; a clinician can assess it."
         for p in patterns

@@ -13,11 +13,13 @@ answers to follow-up questions whose condition was not met: those are listed in
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from therapycheck.core._build import build
 from therapycheck.core.change import Point, SeriesStatus, series_status
 from therapycheck.core.checkup.bank import AnswersError, QuestionBank, question_bank
 from therapycheck.core.checkup.model import Context
@@ -47,7 +49,7 @@ class ParsedAnswers:
 def parse_answers(doc: Mapping[str, Any], *, bank: QuestionBank | None = None) -> ParsedAnswers:
     """Check an answers document; raise AnswersError naming the question at fault."""
     bank = bank or question_bank()
-    if not isinstance(doc, Mapping):
+    if doc.__class__ is not dict and not isinstance(doc, Mapping):
         raise AnswersError("document", "expected a JSON object with an 'answers' key")
     unknown = [k for k in doc if k not in TOP_LEVEL_KEYS]
     if unknown:
@@ -63,7 +65,8 @@ def parse_answers(doc: Mapping[str, Any], *, bank: QuestionBank | None = None) -
     context = _context(answers, bank, country)
     _add_current_scores(history, scores, context.sessions)
     statuses = _statuses(history)
-    return ParsedAnswers(
+    return build(
+        ParsedAnswers,
         answers=answers,
         context=context,
         measures=measures,
@@ -76,10 +79,11 @@ def parse_answers(doc: Mapping[str, Any], *, bank: QuestionBank | None = None) -
 
 
 def _answers(raw: Any, bank: QuestionBank) -> dict[str, Any]:
-    if not isinstance(raw, Mapping):
+    if raw.__class__ is not dict and not isinstance(raw, Mapping):
         raise AnswersError("answers", "expected an object of question id -> answer")
     checkers = bank.checkers
     choices = bank.choices
+    ranges = bank.number_ranges
     answers: dict[str, Any] = {}
     for qid, value in raw.items():
         # Fast path: a valid one-choice answer (most of the check-up) is one dict lookup.
@@ -88,6 +92,12 @@ def _answers(raw: Any, bank: QuestionBank) -> dict[str, Any]:
             normalized = allowed.get(value)
             if normalized is not None:
                 answers[qid] = normalized
+                continue
+        # Fast path: a whole number in range, exactly what the number checker accepts.
+        elif value.__class__ is int:
+            bounds = ranges.get(qid)
+            if bounds is not None and bounds[0] <= value <= bounds[1]:
+                answers[qid] = value
                 continue
         check = checkers.get(qid)
         if check is None:
@@ -102,7 +112,7 @@ def _answers(raw: Any, bank: QuestionBank) -> dict[str, Any]:
 
 
 def _measures(raw: Any) -> tuple[dict[str, tuple[int, ...]], dict[str, Score]]:
-    if not isinstance(raw, Mapping):
+    if raw.__class__ is not dict and not isinstance(raw, Mapping):
         raise AnswersError("measures", "expected an object of instrument id -> list of answers")
     items: dict[str, tuple[int, ...]] = {}
     scores: dict[str, Score] = {}
@@ -131,7 +141,7 @@ def _instrument(key: str, where: str) -> Instrument:
 
 
 def _history(raw: Any) -> dict[str, tuple[Point, ...]]:
-    if not isinstance(raw, Mapping):
+    if raw.__class__ is not dict and not isinstance(raw, Mapping):
         raise AnswersError("history", "expected an object of instrument id -> list of scores")
     history: dict[str, tuple[Point, ...]] = {}
     for key, entries in raw.items():
@@ -146,8 +156,17 @@ def _history(raw: Any) -> dict[str, tuple[Point, ...]]:
 
 
 def _point(entry: Any, where: str, n: int) -> Point:
-    if not isinstance(entry, Mapping) or "session" not in entry or "score" not in entry:
+    if (
+        (entry.__class__ is not dict and not isinstance(entry, Mapping))
+        or "session" not in entry
+        or "score" not in entry
+    ):
         raise AnswersError(where, f'entry {n} needs "session" and "score"')
+    if len(entry) == 2:
+        session, value = entry["session"], entry["score"]
+        # Fast path: plain whole numbers are what Point would accept without a question.
+        if session.__class__ is int and value.__class__ is int:
+            return build(Point, session=session, score=value, date=None)
     extra = set(entry) - {"session", "score", "date"}
     if extra:
         raise AnswersError(where, f"entry {n}: unknown key {sorted(extra)[0]!r}")
@@ -174,7 +193,12 @@ def _add_current_scores(
     for instrument_id, points in history.items():
         current = scores.get(instrument_id)
         if current is not None and session > max(p.session for p in points):
-            history[instrument_id] = (*points, Point(session, current.total))
+            total = current.total
+            if session.__class__ is int and total.__class__ is int:
+                point = build(Point, session=session, score=total, date=None)  # valid as is
+            else:
+                point = Point(session, total)
+            history[instrument_id] = (*points, point)
 
 
 def _statuses(history: Mapping[str, tuple[Point, ...]]) -> dict[str, SeriesStatus]:
@@ -196,8 +220,19 @@ def _country(raw: Any) -> str | None:
 
 
 def _context(answers: Mapping[str, Any], bank: QuestionBank, country: str | None) -> Context:
-    values: dict[str, Any] = {"country": country}
+    values: dict[str, Any] = {**_CONTEXT_DEFAULTS, "country": country}
     for qid, name in bank.context_fields.items():
         if qid in answers:
             values[name] = answers[qid]
-    return Context(**values)
+    return build(Context, **values)
+
+
+def _context_defaults() -> dict[str, Any]:
+    """Every Context field with its default, so `build` can fill all of them."""
+    fields = dataclasses.fields(Context)
+    if any(f.default is dataclasses.MISSING for f in fields):
+        raise TypeError("every Context field needs a plain default (see answers._context)")
+    return {f.name: f.default for f in fields}
+
+
+_CONTEXT_DEFAULTS = _context_defaults()

@@ -16,7 +16,6 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from therapycheck.core.checkup.conditions import (
@@ -28,6 +27,7 @@ from therapycheck.core.checkup.conditions import (
     compile_condition,
 )
 from therapycheck.core.checkup.model import FACTOR_IDS, Context
+from therapycheck.core.datafile import load_yaml
 
 QuestionType = Literal["yes_no", "agree5", "single", "multi", "number"]
 _ID = r"^[a-z][a-z0-9_]*$"
@@ -365,6 +365,12 @@ class QuestionBank:
             for q in self.questions
             if q.type in ("yes_no", "agree5", "single")
         }
+        # question id -> (min, max) for number questions: the common case in one test.
+        self.number_ranges: dict[str, tuple[int, int]] = {
+            q.id: (q.min, q.max)
+            for q in self.questions
+            if q.type == "number" and q.min is not None and q.max is not None
+        }
         # question id -> Context field, for the few questions that describe the therapy.
         self.context_fields: dict[str, str] = {
             q.id: q.context for q in self.questions if q.context is not None
@@ -485,7 +491,7 @@ def _given(answers: Mapping[str, Any]) -> dict[str, Any]:
 
 def load_bank_file() -> dict[str, Any]:
     text = resources.files(__package__).joinpath("questions.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = load_yaml(text)
     if not isinstance(data, dict):
         raise ValueError("questions.yaml: expected a mapping at the top level")
     return data

@@ -307,16 +307,23 @@ RuleSetFn = Callable[
 ]
 
 
-def compile_rule_set(conditions: list[CondSpec], env: CompileEnv) -> RuleSetFn:
+def compile_rule_set(
+    conditions: list[CondSpec], env: CompileEnv, *, order: list[int] | None = None
+) -> RuleSetFn:
     """One function that returns the indexes of the conditions that hold.
 
-    Named conditions are computed once, up front, in definition order.
+    Named conditions are computed once, up front, in definition order. The indexes come
+    in list order, or in `order` (a permutation of the indexes) when given; conditions
+    have no side effects, so the order they are tested in changes nothing else.
     """
     gen = _Codegen(env, inline_refs=False)
     body = [f"r_{name} = {gen.expr(spec)}" for name, spec in env.refs.items()]
     body.append("fired = []")
-    for index, spec in enumerate(conditions):
-        body.append(f"if {gen.expr(spec)}: fired.append({index})")
+    indexes = range(len(conditions)) if order is None else order
+    if sorted(indexes) != list(range(len(conditions))):
+        raise ValueError("order must list every condition index once")
+    for index in indexes:
+        body.append(f"if {gen.expr(conditions[index])}: fired.append({index})")
     body.append("return fired")
     built: RuleSetFn = gen.build("_rule_set", "answers, items, scores, statuses, facts", body)
     return built

@@ -14,11 +14,17 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
+from therapycheck.core._build import build
 from therapycheck.core.checkup.answers import ParsedAnswers, parse_answers
 from therapycheck.core.checkup.bank import question_bank
 from therapycheck.core.checkup.conditions import State
 from therapycheck.core.checkup.modalities import Modalities, modalities
-from therapycheck.core.checkup.model import FACTOR_IDS, SEVERITY_RANK, Evaluation, Finding
+from therapycheck.core.checkup.model import (
+    FACTOR_IDS,
+    SEVERITY_RANK,
+    Evaluation,
+    Finding,
+)
 from therapycheck.core.checkup.rules import Rule, RuleSet, Tempering, rule_set
 
 # Acute risk, then therapist misconduct, always come first (FACTORS.md principle 1).
@@ -44,16 +50,25 @@ def evaluate(
     )
     fired: dict[str, list[Rule]] = {}
     all_rules = rules.rules
-    for index in rules.fire(state.answers, state.items, state.scores, state.statuses, state.facts):
+    # Ranked: each factor's rules arrive strongest first, as a finding lists them.
+    ranked = rules.fire_ranked(
+        state.answers, state.items, state.scores, state.statuses, state.facts
+    )
+    for index in ranked:
         rule = all_rules[index]
-        fired.setdefault(rule.factor, []).append(rule)
+        group = fired.get(rule.factor)
+        if group is None:
+            fired[rule.factor] = [rule]
+        else:
+            group.append(rule)
     findings = [_finding(factor, matched, state) for factor, matched in fired.items()]
     findings = _temper(findings, rules)
     findings.sort(key=_order)
     safety = next((f for f in findings if f.factor == "safety_crisis"), None)
     reviews = tuple(s.explanation for s in parsed.statuses.values() if s.review_due)
     context = parsed.context if country is None else replace(parsed.context, country=country)
-    return Evaluation(
+    return build(
+        Evaluation,
         findings=tuple(findings),
         context=context,
         measures=dict(parsed.scores),
@@ -66,19 +81,22 @@ def evaluate(
 
 
 def _order(finding: Finding) -> tuple[int, int, float, int]:
-    return (
-        PINNED.get(finding.factor, len(PINNED)),
-        SEVERITY_RANK[finding.severity],
-        -finding.strength,
-        _CATALOGUE.get(finding.factor, len(_CATALOGUE)),
-    )
+    pinned, catalogue = _FACTOR_KEYS.get(finding.factor, _UNKNOWN_KEY)
+    return (pinned, SEVERITY_RANK[finding.severity], -finding.strength, catalogue)
+
+
+# factor -> (pinned position, catalogue position), the fixed parts of `_order`.
+_FACTOR_KEYS = {f: (PINNED.get(f, len(PINNED)), n) for n, f in enumerate(FACTOR_IDS)}
+_UNKNOWN_KEY = (len(PINNED), len(_CATALOGUE))
 
 
 def _finding(factor: str, matched: list[Rule], state: State) -> Finding:
+    """One factor's finding; `matched` is strongest first (`RuleSet.fire_ranked`)."""
     answers = state.answers
     if len(matched) == 1:
         rule = matched[0]
-        return Finding(
+        return build(
+            Finding,
             factor=factor,
             severity=rule.severity,
             why=(rule.why(state),),
@@ -89,22 +107,29 @@ def _finding(factor: str, matched: list[Rule], state: State) -> Finding:
                 "answers": {q: answers[q] for q in rule.questions if q in answers},
             },
         )
-    matched.sort(key=_rule_order)
-    return Finding(
+    # One pass; dicts keep the first of repeated lines and sources, in rule order.
+    whys: dict[str, None] = {}
+    sources: dict[str, None] = {}
+    ids: list[str] = []
+    quoted: dict[str, Any] = {}
+    strength: float = 0
+    for rule in matched:
+        whys[rule.why(state)] = None
+        sources[rule.source] = None
+        ids.append(rule.id)
+        strength += rule.weight
+        for q in rule.questions:
+            if q in answers:
+                quoted[q] = answers[q]
+    return build(
+        Finding,
         factor=factor,
         severity=matched[0].severity,
-        why=tuple(dict.fromkeys([rule.why(state) for rule in matched])),
-        strength=round(sum([r.weight for r in matched]), 2),
-        sources=tuple(dict.fromkeys([r.source for r in matched])),
-        evidence={
-            "rules": [r.id for r in matched],
-            "answers": {q: answers[q] for r in matched for q in r.questions if q in answers},
-        },
+        why=tuple(whys),
+        strength=round(strength, 2),
+        sources=tuple(sources),
+        evidence={"rules": ids, "answers": quoted},
     )
-
-
-def _rule_order(rule: Rule) -> tuple[int, float]:
-    return rule.order
 
 
 def _temper(findings: list[Finding], rules: RuleSet) -> list[Finding]:
@@ -120,10 +145,13 @@ def _tempered(finding: Finding, active: list[Tempering]) -> Finding:
         if finding.factor in tempering.lowers:
             lower = _SEVERITIES[min(SEVERITY_RANK[finding.severity] + 1, len(_SEVERITIES) - 1)]
             evidence = {**finding.evidence, "tempered_by": tempering.factor}
-            return replace(
-                finding,
-                severity=lower,  # type: ignore[arg-type]
+            return build(
+                Finding,
+                factor=finding.factor,
+                severity=lower,
                 why=(*finding.why, tempering.note),
+                strength=finding.strength,
+                sources=finding.sources,
                 evidence=evidence,
             )
     return finding

@@ -14,8 +14,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from therapycheck.core.datafile import load_yaml
 
 # Answers to the `approach` question that never count as a mismatch: a mix of methods, or
 # not knowing, says nothing about fit.
@@ -121,4 +122,4 @@ def load_modalities(data: Mapping[str, Any]) -> Modalities:
 def modalities() -> Modalities:
     """The modality map, loaded and validated once per process."""
     text = resources.files(__package__).joinpath("modalities.yaml").read_text(encoding="utf-8")
-    return load_modalities(yaml.safe_load(text))
+    return load_modalities(load_yaml(text))

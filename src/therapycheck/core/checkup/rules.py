@@ -15,10 +15,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from therapycheck.core.checkup.bank import KNOWN_INSTRUMENTS, QuestionBank, question_bank
+from therapycheck.core.checkup.bank import KNOWN_INSTRUMENTS, QuestionBank, _join, question_bank
 from therapycheck.core.checkup.conditions import (
     CompileEnv,
     CondSpec,
@@ -31,6 +30,7 @@ from therapycheck.core.checkup.conditions import (
     walk,
 )
 from therapycheck.core.checkup.model import FACTOR_IDS, SEVERITY_RANK, Severity
+from therapycheck.core.datafile import load_yaml
 
 # Facts the evaluator derives in Python (see evaluate.py) and rules may test.
 FACTS = frozenset(("approach_mismatch",))
@@ -116,12 +116,66 @@ def _compile_template(text: str, bank: QuestionBank, rule_id: str) -> Renderer:
     if len(parts) == 1 and isinstance(parts[0], str):
         constant = parts[0]
         return lambda st: constant
-    # "literal{}literal{}..." filled by the placeholder getters: one str.format per render.
-    pattern = "".join(
-        p.replace("{", "{{").replace("}", "}}") if isinstance(p, str) else "{}" for p in parts
-    )
-    getters = tuple(p for p in parts if not isinstance(p, str))
-    return lambda st: pattern.format(*[get(st) for get in getters])
+    return _concatenation(parts)
+
+
+def _concatenation(parts: list[str | Renderer]) -> Renderer:
+    """One generated function that joins the literals and placeholder values with `+`.
+
+    Every placeholder renders to a str, so this gives the same text as filling a format
+    pattern, without a list and a format call per line. Answer labels are inlined.
+    """
+    namespace: dict[str, Any] = {"NA": _NOT_ANSWERED}
+    terms: list[str] = []
+    for n, part in enumerate(parts):
+        if isinstance(part, str):
+            namespace[f"P{n}"] = part
+            terms.append(f"P{n}")
+        elif isinstance(part, _AnswerLabel):
+            namespace[f"L{n}"] = part.labels
+            terms.append(
+                f"((L{n}[v{n}] if v{n} in L{n} else str(v{n})) "
+                f"if (v{n} := answers.get({part.path!r})) is not None else NA)"
+            )
+        else:
+            namespace[f"G{n}"] = part
+            terms.append(f"G{n}(st)")
+    source = "def render(st):\n    answers = st.answers\n    return " + " + ".join(terms) + "\n"
+    exec(compile(source, "<checkup why>", "exec"), namespace)
+    render: Renderer = namespace["render"]
+    return render
+
+
+@dataclass(frozen=True, eq=False)
+class _ChoicesLabel:
+    """`{a.question}` for a multi question: the chosen options' words, joined."""
+
+    path: str
+    labels: dict[Any, str]
+    label: Callable[[Any], str]
+
+    def __call__(self, st: StateLike) -> str:
+        answers = st.answers
+        if self.path not in answers:
+            return _NOT_ANSWERED
+        value = answers[self.path]
+        labels = self.labels
+        # A validated multi answer is a tuple of option ids: look each up once.
+        if value.__class__ is tuple and all(v.__class__ is str for v in value):
+            return _join([labels[v] if v in labels else v for v in value])  # noqa: SIM401
+        return self.label(value)
+
+
+@dataclass(frozen=True, eq=False)
+class _AnswerLabel:
+    """`{a.question}` for a one-choice question: the chosen option's words."""
+
+    path: str
+    labels: dict[Any, str]
+
+    def __call__(self, st: StateLike) -> str:
+        value = st.answers.get(self.path)
+        return self.labels.get(value, str(value)) if value is not None else _NOT_ANSWERED
 
 
 @dataclass(frozen=True)
@@ -142,14 +196,8 @@ def _placeholder(kind: str, path: str, bank: QuestionBank, rule_id: str) -> Rend
         if kind == "q":
             return _Constant(question.text)
         if question.type == "multi":
-            label = question.label
-            return lambda st: label(st.answers[path]) if path in st.answers else _NOT_ANSWERED
-        labels = {o.id: o.label for o in question.options}
-        return lambda st: (
-            labels.get(value, str(value))
-            if (value := st.answers.get(path)) is not None
-            else _NOT_ANSWERED
-        )
+            return _ChoicesLabel(path, {o.id: o.label for o in question.options}, question.label)
+        return _AnswerLabel(path, {o.id: o.label for o in question.options})
     if kind == "f":
         if path not in FACTS:
             raise ValueError(f"rule {rule_id}: unknown fact {path!r}")
@@ -235,6 +283,9 @@ class RuleSet:
     # All rule conditions compiled into one function: (answers, items, scores, statuses,
     # facts) -> indexes of the rules that fire, in file order.
     fire: RuleSetFn
+    # The same test, listing the rules that fire by (severity rank, -weight), ties in file
+    # order: within each factor, the order the evaluator shows a finding's rules in.
+    fire_ranked: RuleSetFn
 
     def for_factor(self, factor: str) -> list[Rule]:
         return [r for r in self.rules if r.factor == factor]
@@ -288,8 +339,17 @@ def build_rules(data: Mapping[str, Any], bank: QuestionBank) -> RuleSet:
         raise ValueError("rule ids must be unique")
     rules = tuple(_rule(r, env, bank) for r in spec.rules)
     tempering = tuple(Tempering(t.factor, frozenset(t.lowers), t.note) for t in spec.tempering)
-    fire = compile_rule_set([r.when for r in rules], env)
-    return RuleSet(rules=rules, definitions=spec.definitions, tempering=tempering, fire=fire)
+    conditions = [r.when for r in rules]
+    fire = compile_rule_set(conditions, env)
+    # Strongest evidence first (the order a finding lists its rules in); ties in file order.
+    ranked = sorted(range(len(rules)), key=lambda n: (rules[n].order, n))
+    return RuleSet(
+        rules=rules,
+        definitions=spec.definitions,
+        tempering=tempering,
+        fire=fire,
+        fire_ranked=compile_rule_set(conditions, env, order=ranked),
+    )
 
 
 def _compile(cond: CondSpec, env: CompileEnv, where: str) -> Pred:
@@ -339,7 +399,7 @@ def referenced_questions(spec: CondSpec, definitions: Mapping[str, CondSpec]) ->
 
 def load_rules_file() -> dict[str, Any]:
     text = resources.files(__package__).joinpath("rules.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = load_yaml(text)
     if not isinstance(data, dict):
         raise ValueError("rules.yaml: expected a mapping at the top level")
     return data

@@ -131,13 +131,19 @@ def instrument_ids() -> tuple[str, ...]:
     return tuple(instrument.id for instrument in all_instruments())
 
 
+@cache
 def _by_id() -> dict[str, Instrument]:
+    # Built once from the cached registry; callers must not change it.
     return {instrument.id: instrument for instrument in all_instruments()}
 
 
 def get_instrument(instrument_id: str) -> Instrument:
     """Look an instrument up by id; "PHQ-9", "audit-c" and "WAI-SR" work too."""
     registry = _by_id()
+    # An exact id (the common case) needs no normalizing.
+    found = registry.get(instrument_id) if instrument_id.__class__ is str else None
+    if found is not None:
+        return found
     key = str(instrument_id).strip().lower().replace(" ", "")
     for candidate in (key, key.replace("-", ""), key.replace("-", "_")):
         if candidate in registry:

@@ -1,0 +1,30 @@
+"""The strongest-first rule function agrees with the file-order one."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from therapycheck.core.checkup import parse_answers
+from therapycheck.core.checkup.evaluate import _facts
+from therapycheck.core.checkup.modalities import modalities
+from therapycheck.core.checkup.rules import rule_set
+
+VIGNETTES = sorted((Path(__file__).parent / "vignettes").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", VIGNETTES, ids=lambda p: p.stem)
+def test_fire_ranked_lists_the_same_rules_as_fire_strongest_first(path: Path) -> None:
+    parsed = parse_answers(json.loads(path.read_text())["input"])
+    rules = rule_set()
+    args = (
+        parsed.answers,
+        parsed.measures,
+        parsed.scores,
+        parsed.statuses,
+        _facts(parsed.answers, modalities()),
+    )
+    in_file_order = list(rules.fire(*args))
+    assert in_file_order, "every vignette fires at least one rule"
+    expected = sorted(in_file_order, key=lambda n: (rules.rules[n].order, n))
+    assert list(rules.fire_ranked(*args)) == expected

@@ -1,0 +1,32 @@
+from dataclasses import dataclass
+
+import pytest
+
+from therapycheck.core._build import build
+
+
+@dataclass(frozen=True)
+class _Pair:
+    left: int
+    right: int = 0
+
+
+def test_it_builds_an_instance_equal_to_the_normal_constructor():
+    assert build(_Pair, left=1, right=2) == _Pair(1, 2)
+
+
+def test_the_instance_stays_frozen():
+    pair = build(_Pair, left=1, right=2)
+    with pytest.raises(AttributeError):
+        pair.left = 3  # type: ignore[misc]
+
+
+def test_it_refuses_a_missing_field_even_one_with_a_default():
+    # A field added later must be set at every fast call site, or fail loudly.
+    with pytest.raises(TypeError, match=r"missing fields \['right'\]"):
+        build(_Pair, left=1)
+
+
+def test_it_refuses_an_unknown_field():
+    with pytest.raises(TypeError, match=r"unknown fields \['middle'\]"):
+        build(_Pair, left=1, right=2, middle=3)
