@@ -279,7 +279,7 @@ def safety_response(
         heading="If you ever need help fast",
         message=(
             "Nothing in your answers points to an emergency. If that changes, these "
-            "services are free and ready to listen, day or night."
+            "services are ready to listen, day or night."
         ),
         steps=(),
     )
