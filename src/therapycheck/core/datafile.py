@@ -6,6 +6,7 @@ would quietly replace a reviewed value. Clinical data must fail loudly instead.
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Any
 
 import yaml
@@ -45,3 +46,18 @@ _StrictLoader.add_constructor(
 def load_yaml(text: str) -> Any:
     """Parse YAML safely; a mapping with a repeated key raises DuplicateKeyError."""
     return yaml.load(text, Loader=_StrictLoader)
+
+
+def load_mapping(package: str, name: str) -> dict[str, Any]:
+    """Read a YAML data file shipped in `package` whose top level must be a mapping.
+
+    Errors name the file, so a bad edit to clinical data says where it is.
+    """
+    text = resources.files(package).joinpath(name).read_text(encoding="utf-8")
+    try:
+        data = load_yaml(text)
+    except (yaml.YAMLError, DuplicateKeyError) as exc:
+        raise ValueError(f"{name}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"{name}: expected a mapping at the top level")
+    return data

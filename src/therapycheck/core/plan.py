@@ -20,14 +20,13 @@ import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources as importlib_resources
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from therapycheck.core.checkup.bank import question_bank
 from therapycheck.core.checkup.model import ACTION_IDS, FACTOR_IDS, Evaluation, Finding
-from therapycheck.core.datafile import load_yaml
+from therapycheck.core.datafile import load_mapping
 from therapycheck.core.instruments import UnknownInstrument, get_instrument
 from therapycheck.core.safety import SafetyResponse, safety_response
 
@@ -137,12 +136,7 @@ class _PlanFile(_Strict):
 
 @cache
 def _data() -> _PlanFile:
-    text = (
-        importlib_resources.files("therapycheck.core")
-        .joinpath("data/actions.yaml")
-        .read_text(encoding="utf-8")
-    )
-    return _PlanFile.model_validate(load_yaml(text))
+    return _PlanFile.model_validate(load_mapping("therapycheck.core.data", "actions.yaml"))
 
 
 def action_title(action: str) -> str:

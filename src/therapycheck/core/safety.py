@@ -20,12 +20,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources as importlib_resources
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from therapycheck.core.datafile import load_yaml
+from therapycheck.core.datafile import load_mapping
 
 ResourceKind = Literal["crisis_line", "emergency", "text", "web"]
 
@@ -164,12 +163,9 @@ class SafetyResponse:
 
 @cache
 def _data() -> _CrisisFile:
-    text = (
-        importlib_resources.files("therapycheck.core")
-        .joinpath("data/crisis_resources.yaml")
-        .read_text(encoding="utf-8")
+    return _CrisisFile.model_validate(
+        load_mapping("therapycheck.core.data", "crisis_resources.yaml")
     )
-    return _CrisisFile.model_validate(load_yaml(text))
 
 
 def normalize_country(country: str | None) -> str:

@@ -13,7 +13,6 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -27,7 +26,7 @@ from therapycheck.core.checkup.conditions import (
     compile_condition,
 )
 from therapycheck.core.checkup.model import FACTOR_IDS, Context
-from therapycheck.core.datafile import load_yaml
+from therapycheck.core.datafile import load_mapping
 
 QuestionType = Literal["yes_no", "agree5", "single", "multi", "number"]
 _ID = r"^[a-z][a-z0-9_]*$"
@@ -490,11 +489,7 @@ def _given(answers: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def load_bank_file() -> dict[str, Any]:
-    text = resources.files(__package__).joinpath("questions.yaml").read_text(encoding="utf-8")
-    data = load_yaml(text)
-    if not isinstance(data, dict):
-        raise ValueError("questions.yaml: expected a mapping at the top level")
-    return data
+    return load_mapping(__package__ or __name__, "questions.yaml")
 
 
 @cache

@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from therapycheck.core.datafile import load_yaml
+from therapycheck.core.datafile import load_mapping
 
 # Answers to the `approach` question that never count as a mismatch: a mix of methods, or
 # not knowing, says nothing about fit.
@@ -121,5 +120,4 @@ def load_modalities(data: Mapping[str, Any]) -> Modalities:
 @cache
 def modalities() -> Modalities:
     """The modality map, loaded and validated once per process."""
-    text = resources.files(__package__).joinpath("modalities.yaml").read_text(encoding="utf-8")
-    return load_modalities(load_yaml(text))
+    return load_modalities(load_mapping(__package__ or __name__, "modalities.yaml"))

@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -30,7 +29,7 @@ from therapycheck.core.checkup.conditions import (
     walk,
 )
 from therapycheck.core.checkup.model import FACTOR_IDS, SEVERITY_RANK, Severity
-from therapycheck.core.datafile import load_yaml
+from therapycheck.core.datafile import load_mapping
 
 # Facts the evaluator derives in Python (see evaluate.py) and rules may test.
 FACTS = frozenset(("approach_mismatch",))
@@ -398,11 +397,7 @@ def referenced_questions(spec: CondSpec, definitions: Mapping[str, CondSpec]) ->
 
 
 def load_rules_file() -> dict[str, Any]:
-    text = resources.files(__package__).joinpath("rules.yaml").read_text(encoding="utf-8")
-    data = load_yaml(text)
-    if not isinstance(data, dict):
-        raise ValueError("rules.yaml: expected a mapping at the top level")
-    return data
+    return load_mapping(__package__ or __name__, "rules.yaml")
 
 
 @cache
