@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
 
+from tests.web.reports.heavy import heavy_report, long_note
 from therapycheck.web.accounts.models import Person
 from therapycheck.web.reports import pdf
+from therapycheck.web.reports.models import ReportNote
+from therapycheck.web.reports.pdf import CONTINUED
 from therapycheck.web.reports.services import build_report
 
 pypdf = pytest.importorskip("pypdf")
@@ -84,3 +88,81 @@ def test_text_is_folded_to_latin1_when_no_unicode_font_is_available() -> None:
     doc = pdf.ReportPDF()
     doc.unicode_font = False
     assert doc.clean("“Quoted” – ok… ≥ 5") == '"Quoted" - ok... >= 5'
+
+
+# --- one page with heavy data (tests/web/reports/heavy.py) -----------------------------
+
+
+def _pdf(client: Client) -> Any:
+    return pypdf.PdfReader(io.BytesIO(client.get("/report/pdf/").content))
+
+
+@pytest.mark.parametrize("crisis", [False, True], ids=["calm", "crisis"])
+def test_the_pdf_is_one_page_with_four_charts_many_findings_and_a_full_note(
+    client: Client, person: Person, crisis: bool
+) -> None:
+    heavy_report(person, crisis=crisis)
+    reader = _pdf(client)
+    assert len(reader.pages) == 1
+    text = _flat(reader.pages[0].extract_text())
+    data = build_report(person)
+    for summary in data.instruments:
+        assert f"{summary.short_name} (" in text
+    for finding in data.findings:
+        assert finding["title"] in text
+    assert "top 3 of" in text
+    # The note fills the room that is left; with the crisis section it is cut, and says so.
+    note = _flat(long_note())
+    assert (note in text) != (CONTINUED.strip() in text)
+    assert note[:80] in text
+    if crisis:
+        assert CONTINUED.strip() in text
+        assert data.safety is not None
+        emergency = f"In danger right now? Call {data.safety.emergency_number}."
+        assert text.index(emergency) < text.index("My therapy report")
+        # The whole crisis section, nothing cut: every step and every resource.
+        for line in [*data.safety.steps, *(r.contact for r in data.safety.resources)]:
+            assert _flat(line) in text
+    else:
+        assert "In danger right now" not in text
+
+
+def test_a_us_person_gets_a_one_page_letter_pdf(client: Client, person: Person) -> None:
+    Person.objects.filter(pk=person.pk).update(country="US")
+    person.refresh_from_db()
+    heavy_report(person, crisis=True)
+    reader = _pdf(client)
+    assert len(reader.pages) == 1
+    width, height = (float(v) for v in reader.pages[0].mediabox.upper_right)
+    assert (round(width), round(height)) == (612, 792)  # 8.5 x 11 in, in points
+
+
+def test_a_short_note_is_printed_whole_without_a_continued_marker(
+    client: Client, person: Person
+) -> None:
+    heavy_report(person)
+    ReportNote.objects.filter(person=person).update(text="Ask about sleep.")
+    text = _flat(_pdf(client).pages[0].extract_text())
+    assert "Ask about sleep." in text
+    assert "continued in the app" not in text
+
+
+def test_the_pdf_findings_show_only_their_first_reason(client: Client, person: Person) -> None:
+    heavy_report(person)
+    text = _flat(_pdf(client).pages[0].extract_text())
+    data = build_report(person)
+    checked = 0
+    for finding in data.findings:
+        assert _flat(finding["first_why"]) in text
+        later = [w for w in finding["why"][1:] if w[:40] != finding["why"][0][:40]]
+        for why in later:
+            assert _flat(why)[:50] not in text
+            checked += 1
+    assert checked  # the heavy check-up has findings with more than one reason
+
+
+def test_no_text_in_the_pdf_is_set_below_nine_points(client: Client, person: Person) -> None:
+    heavy_report(person, crisis=True)
+    body = pdf.render_pdf(build_report(person), compress=False)
+    sizes = {float(m) for m in re.findall(rb"/F\d+ ([\d.]+) Tf", body)}
+    assert sizes and min(sizes) >= 9

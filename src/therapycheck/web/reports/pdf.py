@@ -3,6 +3,11 @@
 Uses DejaVu Sans when the system has it (full Unicode); otherwise fpdf2's built-in
 Helvetica, with text folded to Latin-1 so nothing breaks on a missing glyph. Charts are
 drawn with plain lines so the PDF needs nothing beyond fpdf2.
+
+One page: the scores are small multiples (a 2 x 2 grid), findings show the top three with
+their first reason, and the note takes the room that is left; a note that does not fit
+is cut at a word and says "(continued in the app)". The crisis section is never cut.
+Nothing is set smaller than 9 pt. US and Canadian users get US Letter, everyone else A4.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from pathlib import Path
 from fpdf import FPDF
 
 from therapycheck.core.safety import SafetyResponse
-from therapycheck.web.reports.services import InstrumentSummary, ReportData
+from therapycheck.web.reports.services import InstrumentSummary, ReportData, note_excerpt
 
 DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONT_REGULAR = DEJAVU_DIR / "DejaVuSans.ttf"
@@ -27,6 +32,13 @@ RED = (164, 22, 26)
 LINE = (31, 78, 121)
 GRID = (200, 205, 210)
 
+# Text sizes (pt) and their line heights (mm). 9 pt is the smallest we print.
+BODY, BODY_LH = 10.0, 4.2
+SMALL, SMALL_LH = 9.0, 3.9
+LETTER_COUNTRIES = frozenset({"US", "CA"})
+CHART_HEIGHT = 18.0  # mm, one small multiple
+CONTINUED = " (continued in the app)"
+
 _ASCII = {
     "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
     "\u2026": "...", "\u2022": "*", "\u00a0": " ", "\u2212": "-", "\u2265": ">=", "\u2264": "<=",
@@ -34,13 +46,13 @@ _ASCII = {
 
 
 class ReportPDF(FPDF):
-    """An A4 page set-up with a small footer that says what this is and is not."""
+    """A one-page set-up with a small footer that says what this is and is not."""
 
     unicode_font = False
 
     def footer(self) -> None:
-        self.set_y(-12)
-        self._font("", 8)
+        self.set_y(-11)
+        self._font("", SMALL)
         self.set_text_color(*MUTED)
         self.cell(
             0,
@@ -65,15 +77,22 @@ class ReportPDF(FPDF):
         return value.encode("latin-1", "ignore").decode("latin-1")
 
 
-def _new_pdf(*, compress: bool) -> ReportPDF:
-    pdf = ReportPDF(format="A4", unit="mm")
+def page_format(data: ReportData) -> str:
+    country = str(getattr(data.person, "country", "") or "").upper()
+    return "letter" if country in LETTER_COUNTRIES else "A4"
+
+
+def _new_pdf(*, compress: bool, paper: str = "A4") -> ReportPDF:
+    pdf = ReportPDF(format=paper, unit="mm")
     pdf.set_compression(compress)
     if FONT_REGULAR.exists() and FONT_BOLD.exists():
         pdf.add_font("DejaVu", "", str(FONT_REGULAR))
         pdf.add_font("DejaVu", "B", str(FONT_BOLD))
         pdf.unicode_font = True
-    pdf.set_margins(15, 15, 15)
-    pdf.set_auto_page_break(True, margin=18)
+    pdf.set_margins(12, 11, 12)
+    # The page breaks only if the crisis section alone needs more than one page: it is
+    # never shortened to fit.
+    pdf.set_auto_page_break(True, margin=14)
     pdf.set_title("My therapy report")
     pdf.set_author("therapycheck")
     pdf.set_lang("en")
@@ -83,66 +102,129 @@ def _new_pdf(*, compress: bool) -> ReportPDF:
 
 def render_pdf(data: ReportData, *, compress: bool = True) -> bytes:
     """The report as PDF bytes. `compress=False` keeps content streams readable (tests)."""
-    pdf = _new_pdf(compress=compress)
-    _heading(pdf, "My therapy report", size=18)
-    _text(pdf, f"Made on {data.made_on:%d %B %Y}.", muted=True)
+    pdf = _new_pdf(compress=compress, paper=page_format(data))
     if data.safety is not None:
         _safety(pdf, data.safety)
+    _title(pdf, data)
     _scores(pdf, data)
     _findings(pdf, data)
-    _note(pdf, data)
+    if data.safety is not None and data.actions:
+        _actions_and_note_side_by_side(pdf, data)
+    else:
+        _actions(pdf, data)
+        _note(pdf, data)
     return bytes(pdf.output())
+
+
+def _actions_and_note_side_by_side(pdf: ReportPDF, data: ReportData) -> None:
+    """With the crisis section on the page, next steps and the note share the last band."""
+    top = pdf.get_y()
+    narrow = (pdf.epw - 6) * 0.5
+    with _column(pdf, pdf.l_margin, narrow):
+        pdf.set_y(top)
+        _actions(pdf, data)
+        left_end = pdf.get_y()
+    with _column(pdf, pdf.l_margin + narrow + 6, pdf.epw - narrow - 6):
+        pdf.set_y(top)
+        _note(pdf, data)
+    pdf.set_y(max(left_end, pdf.get_y()))
 
 
 # --- building blocks -------------------------------------------------------------------
 
 
 def _heading(
-    pdf: ReportPDF, text: str, *, size: float = 13, color: tuple[int, int, int] = INK
+    pdf: ReportPDF, text: str, *, size: float = 12, color: tuple[int, int, int] = INK
 ) -> None:
-    pdf.ln(2)
+    pdf.ln(1.5)
     pdf._font("B", size)
     pdf.set_text_color(*color)
-    pdf.multi_cell(0, size * 0.5, pdf.clean(text), new_x="LMARGIN", new_y="NEXT", align="L")
-    pdf.ln(1)
+    pdf.multi_cell(0, size * 0.45, pdf.clean(text), new_x="LMARGIN", new_y="NEXT", align="L")
+    pdf.ln(0.5)
 
 
 def _text(
-    pdf: ReportPDF, text: str, *, muted: bool = False, bold: bool = False, size: float = 10.5
+    pdf: ReportPDF,
+    text: str,
+    *,
+    muted: bool = False,
+    bold: bool = False,
+    size: float = BODY,
+    w: float = 0,
 ) -> None:
     pdf._font("B" if bold else "", size)
     pdf.set_text_color(*(MUTED if muted else INK))
-    pdf.multi_cell(0, 5.2, pdf.clean(text), new_x="LMARGIN", new_y="NEXT", align="L")
+    height = SMALL_LH if size <= SMALL else BODY_LH
+    pdf.multi_cell(w, height, pdf.clean(text), new_x="LMARGIN", new_y="NEXT", align="L")
 
 
-def _bullets(pdf: ReportPDF, items: list[str]) -> None:
-    for item in items:
-        pdf._font("", 10.5)
+def _bullets(pdf: ReportPDF, items: list[str], *, numbered: bool = False) -> None:
+    for n, item in enumerate(items, start=1):
+        pdf._font("", BODY)
         pdf.set_text_color(*INK)
-        pdf.set_x(pdf.l_margin + 4)
-        bullet = "\u2022 " if pdf.unicode_font else "- "
-        pdf.multi_cell(0, 5.2, pdf.clean(bullet + item), new_x="LMARGIN", new_y="NEXT", align="L")
+        pdf.set_x(pdf.l_margin + 3)
+        mark = f"{n}. " if numbered else ("\u2022 " if pdf.unicode_font else "- ")
+        pdf.multi_cell(0, BODY_LH, pdf.clean(mark + item), new_x="LMARGIN", new_y="NEXT", align="L")
+
+
+def _title(pdf: ReportPDF, data: ReportData) -> None:
+    pdf._font("B", 15)
+    pdf.set_text_color(*INK)
+    title = "My therapy report"
+    pdf.cell(pdf.get_string_width(title) + 4, 7, title)
+    pdf._font("", SMALL)
+    pdf.set_text_color(*MUTED)
+    made = f"Made on {data.made_on:%d %B %Y} with therapycheck. It is not a diagnosis."
+    pdf.cell(0, 7, pdf.clean(made), new_x="LMARGIN", new_y="NEXT")
 
 
 def _safety(pdf: ReportPDF, safety: SafetyResponse) -> None:
-    """The crisis section, framed in red, before anything else in the report."""
-    top = pdf.get_y() + 1
-    pdf.ln(3)
-    _heading(pdf, safety.heading, size=14, color=RED)
+    """The crisis section, framed in red, before anything else; two columns, nothing cut."""
+    top = pdf.get_y()
+    pdf.ln(1)
+    _heading(pdf, safety.heading, size=13, color=RED)
     _text(pdf, f"In danger right now? Call {safety.emergency_number}.", bold=True)
     _text(pdf, safety.message)
     if safety.reasons:
         _text(pdf, "Why this is shown:", bold=True)
         _bullets(pdf, list(safety.reasons))
-    _text(pdf, f"Where to get help in {safety.country_name}:", bold=True)
-    _bullets(pdf, [r.line() for r in safety.resources])
-    pdf.ln(2)
+    columns_top = pdf.get_y() + 1
+    half = (pdf.epw - 6) / 2
+    with _column(pdf, pdf.l_margin, half):
+        pdf.set_y(columns_top)
+        if safety.steps:
+            _text(pdf, "What to do now:", bold=True)
+            _bullets(pdf, list(safety.steps), numbered=True)
+        left_end = pdf.get_y()
+    with _column(pdf, pdf.l_margin + half + 6, half):
+        pdf.set_y(columns_top)
+        _text(pdf, f"Where to get help in {safety.country_name}:", bold=True)
+        _bullets(pdf, [r.line() for r in safety.resources])
+        right_end = pdf.get_y()
+    pdf.set_y(max(left_end, right_end) + 1.5)
     bottom = pdf.get_y()
     if pdf.page_no() == 1 and bottom > top:
         pdf.set_draw_color(*RED)
         pdf.set_line_width(0.8)
-        pdf.rect(pdf.l_margin - 3, top, pdf.epw + 6, bottom - top)
+        pdf.rect(pdf.l_margin - 2.5, top, pdf.epw + 5, bottom - top)
     pdf.ln(2)
+
+
+class _column:
+    """Write into a column: the left and right margins move for the duration."""
+
+    def __init__(self, pdf: ReportPDF, x: float, width: float) -> None:
+        self.pdf, self.x, self.width = pdf, x, width
+
+    def __enter__(self) -> None:
+        self.saved = (self.pdf.l_margin, self.pdf.r_margin)
+        self.pdf.set_left_margin(self.x)
+        self.pdf.set_right_margin(self.pdf.w - self.x - self.width)
+        self.pdf.set_x(self.x)
+
+    def __exit__(self, *exc: object) -> None:
+        self.pdf.set_left_margin(self.saved[0])
+        self.pdf.set_right_margin(self.saved[1])
 
 
 def _scores(pdf: ReportPDF, data: ReportData) -> None:
@@ -153,8 +235,16 @@ def _scores(pdf: ReportPDF, data: ReportData) -> None:
             "No questionnaires logged yet. Log your measures after a session to see change here.",
         )
         return
-    for summary in data.instruments:
-        _instrument(pdf, summary)
+    half = (pdf.epw - 8) / 2
+    for row in range(0, len(data.instruments), 2):
+        top = pdf.get_y()
+        ends = []
+        for col, summary in enumerate(data.instruments[row : row + 2]):
+            with _column(pdf, pdf.l_margin + col * (half + 8), half):
+                pdf.set_y(top)
+                _instrument(pdf, summary)
+                ends.append(pdf.get_y())
+        pdf.set_y(max(ends) + 1)
 
 
 def _signed(value: float) -> str:
@@ -162,37 +252,40 @@ def _signed(value: float) -> str:
 
 
 def _instrument(pdf: ReportPDF, s: InstrumentSummary) -> None:
-    if pdf.get_y() > pdf.h - 80:
-        pdf.add_page()
-    _text(pdf, s.name, bold=True, size=11.5)
-    latest = f"Latest: {s.latest_score:g}"
-    if s.latest_band:
-        latest += f" ({s.latest_band})"
-    latest += f", session {s.latest_session}, {s.latest_date:%d %b %Y}."
-    _text(pdf, latest)
+    """One small multiple: the words on the left, the chart on the right."""
+    way = "higher is better" if s.higher_is_better else "lower is better"
+    _text(pdf, f"{s.short_name} ({way})", bold=True)
+    top = pdf.get_y()
+    words = pdf.epw * 0.42
+    band = f" ({s.latest_band})" if s.latest_band else ""
+    lines = [f"Latest: {s.latest_score:g}{band} at session {s.latest_session}."]
     if s.change_from_first is not None:
         prev = s.change_from_previous if s.change_from_previous is not None else 0.0
-        way = "higher is better" if s.higher_is_better else "lower is better"
-        _text(
-            pdf,
-            f"Change since first score: {_signed(s.change_from_first)}; since the one before: "
-            f"{_signed(prev)} ({way}).",
-        )
-    if s.explanation:
-        _text(pdf, s.explanation, muted=True)
+        lines.append(f"Since first: {_signed(s.change_from_first)}; since last: {_signed(prev)}.")
+    if s.status_words:
+        lines.append(s.status_words + ".")
+    for line in lines:
+        _text(pdf, line, size=SMALL, w=words)
+    text_end = pdf.get_y()
+    chart_end = top
     if len(s.points) > 1:
-        _chart(pdf, s)
-    pdf.ln(2)
+        with _column(pdf, pdf.l_margin + words + 1, pdf.epw - words - 1):
+            pdf.set_y(top)
+            _chart(pdf, s)
+            chart_end = pdf.get_y()
+    pdf.set_y(max(text_end, chart_end))
 
 
 def _chart(pdf: ReportPDF, s: InstrumentSummary) -> None:
-    """A small line chart: score by session, with the scale's ends labelled."""
+    """A small line chart in the current column: score by session, scale ends labelled."""
     from therapycheck.core.instruments import get_instrument
 
     inst = get_instrument(s.instrument)
     lo, hi = float(inst.min), float(inst.max)
-    x0, width, height = pdf.l_margin + 10, min(pdf.epw - 14, 120.0), 24.0
-    y0 = pdf.get_y() + 2
+    pdf._font("", SMALL)
+    x0 = pdf.l_margin + pdf.get_string_width(f"{hi:g}") + 1.5
+    width, height = pdf.w - pdf.r_margin - x0 - 1, CHART_HEIGHT
+    y0 = pdf.get_y() + 1.5
     sessions = [p.session for p in s.points]
     first, last = min(sessions), max(sessions)
     span = max(last - first, 1)
@@ -206,12 +299,15 @@ def _chart(pdf: ReportPDF, s: InstrumentSummary) -> None:
     pdf.set_draw_color(*GRID)
     pdf.set_line_width(0.2)
     pdf.rect(x0, y0, width, height)
-    pdf._font("", 7)
     pdf.set_text_color(*MUTED)
     for value in (lo, hi):
-        pdf.text(x0 - 9, py(value) + 1, f"{value:g}")
+        label = f"{value:g}"
+        pdf.text(x0 - pdf.get_string_width(label) - 1, py(value) + 1.2, label)
     for session in sorted({first, last}):
-        pdf.text(px(session) - 2, y0 + height + 4, f"S{session}")
+        label = f"session {session}"
+        pdf.text(
+            min(px(session), x0 + width - pdf.get_string_width(label)), y0 + height + 3.6, label
+        )
     pdf.set_draw_color(*LINE)
     pdf.set_line_width(0.6)
     coords = [(px(p.session), py(p.score)) for p in s.points]
@@ -219,29 +315,45 @@ def _chart(pdf: ReportPDF, s: InstrumentSummary) -> None:
         pdf.line(ax, ay, bx, by)
     pdf.set_fill_color(*LINE)
     for cx, cy in coords:
-        pdf.ellipse(cx - 0.9, cy - 0.9, 1.8, 1.8, style="F")
-    pdf.set_y(y0 + height + 6)
+        pdf.ellipse(cx - 0.8, cy - 0.8, 1.6, 1.6, style="F")
+    pdf.set_y(y0 + height + 4.5)
 
 
 def _findings(pdf: ReportPDF, data: ReportData) -> None:
-    _heading(pdf, "What my latest check-up pointed to")
     if data.checkup is None:
+        _heading(pdf, "What my latest check-up pointed to")
         _text(pdf, "No check-up finished yet. The check-up takes about 10 to 15 minutes.")
         return
     done = data.checkup.completed_at
-    if done is not None:
-        _text(pdf, f"Check-up of {done:%d %B %Y}.", muted=True)
+    when = f"{done:%d %b %Y}" if done is not None else ""
+    total = len(data.findings) + data.other_findings
+    more = f"top {len(data.findings)} of {total}" if data.other_findings else ""
+    aside = "; ".join(part for part in (when, more) if part)
+    _heading(pdf, "What my latest check-up pointed to" + (f" ({aside})" if aside else ""))
     if not data.findings:
         _text(pdf, "Nothing stood out as getting in the way.")
-        return
     for n, finding in enumerate(data.findings, start=1):
-        _text(pdf, f"{n}. {finding['title']}", bold=True)
-        _bullets(pdf, finding["why"])
-    if data.other_findings:
-        _text(pdf, f"And {data.other_findings} more in the full check-up results.", muted=True)
+        # Bold title, then the first reason in regular type, flowing on the same line.
+        pdf.set_text_color(*INK)
+        pdf._font("B", BODY)
+        pdf.write(BODY_LH, pdf.clean(f"{n}. {finding['title']}."))
+        pdf._font("", BODY)
+        if finding.get("first_why"):
+            pdf.write(BODY_LH, pdf.clean(f" {finding['first_why']}"))
+        pdf.ln(BODY_LH)
     if data.checkup_scores:
-        _text(pdf, "Scores in that check-up:", bold=True)
-        _bullets(pdf, [_score_line(s) for s in data.checkup_scores])
+        scores = "; ".join(_score_line(s) for s in data.checkup_scores)
+        _text(pdf, f"Scores in that check-up: {scores}.", size=SMALL)
+
+
+def _actions(pdf: ReportPDF, data: ReportData) -> None:
+    if not data.actions:
+        return
+    more = ""
+    if data.other_actions:
+        more = f" (the first {len(data.actions)} of {len(data.actions) + data.other_actions})"
+    _heading(pdf, "Next steps" + more)
+    _bullets(pdf, [f"{a['when']}: {a['title']}" if a["when"] else a["title"] for a in data.actions])
 
 
 def _score_line(score: dict[str, object]) -> str:
@@ -251,4 +363,27 @@ def _score_line(score: dict[str, object]) -> str:
 
 def _note(pdf: ReportPDF, data: ReportData) -> None:
     _heading(pdf, "What I want to talk about")
-    _text(pdf, data.note.strip() or "(Nothing written yet.)", muted=not data.note.strip())
+    note = data.note.strip()
+    if not note:
+        _text(pdf, "(Nothing written yet.)", muted=True)
+        return
+    _text(pdf, fit_note(pdf, note))
+
+
+def fit_note(pdf: ReportPDF, note: str) -> str:
+    """The note, or as much of it as fits above the footer, marked when cut."""
+    room = pdf.h - pdf.b_margin - pdf.get_y()
+    lines = max(int(room // BODY_LH), 2)
+    pdf._font("", BODY)
+    text = note
+    while len(_lines(pdf, text)) > lines and len(text) > 40:
+        cut, _ = note_excerpt(note, int(len(text) * 0.92))
+        text = cut
+    if text == note:
+        return note
+    return text + CONTINUED
+
+
+def _lines(pdf: ReportPDF, text: str) -> list[str]:
+    out = pdf.multi_cell(0, BODY_LH, pdf.clean(text + CONTINUED), dry_run=True, output="LINES")
+    return [str(line) for line in out] if isinstance(out, list) else []

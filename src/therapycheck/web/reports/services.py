@@ -8,6 +8,7 @@ frozen check-up result for findings. This module only collects and orders them.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,24 @@ from therapycheck.web.reports.models import ReportNote
 
 # How many findings of the latest check-up the one-page report shows.
 TOP_FINDINGS = 3
+# Characters of a finding's first "why" line the printed page has room for.
+WHY_PRINT_LIMIT = 120
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+# How many next steps from the check-up's plan the one-page report lists.
+TOP_ACTIONS = 3
+# Chart size (SVG user units) for the printed report's small multiples: at about 8.5 cm
+# wide on paper the chart's 14-unit text prints at about 9 pt, the smallest we allow.
+PRINT_CHART_SIZE = (360, 140)
+# A few words for each status the core gives a series (core.change.series_status), for the
+# printed page where the full explanation does not fit; the core decides, we only name it.
+STATUS_WORDS = {
+    "too_early": "Too early to judge",
+    "improving": "Going the right way, not sure yet",
+    "reliably_improved": "Reliably better",
+    "recovered": "Reliably better, past the cut-off",
+    "no_reliable_change": "No sure change yet",
+    "deteriorated": "Reliably worse: worth raising",
+}
 # Instruments whose items include a risk question (PHQ-9 item 9, CORE-10 item 6).
 RISK_INSTRUMENTS = ("phq9", "core10")
 
@@ -50,6 +69,10 @@ class InstrumentSummary:
     def explanation(self) -> str:
         return self.status.explanation if self.status else ""
 
+    @property
+    def status_words(self) -> str:
+        return STATUS_WORDS.get(self.status.status, "") if self.status else ""
+
 
 @dataclass(frozen=True)
 class ReportData:
@@ -64,16 +87,22 @@ class ReportData:
     other_findings: int = 0
     # Questionnaire scores given inside the latest check-up: [{"name", "total", "band"}].
     checkup_scores: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    # The first next steps of the check-up's plan: [{"title", "when"}], most urgent first.
+    actions: tuple[dict[str, str], ...] = field(default_factory=tuple)
+    other_actions: int = 0
 
     @property
     def empty(self) -> bool:
         return not self.instruments and self.checkup is None
 
 
-def build_report(person: Person, *, charts: bool = True) -> ReportData:
-    summaries = tuple(instrument_summaries(person, charts=charts))
+def build_report(
+    person: Person, *, charts: bool = True, chart_size: tuple[int, int] | None = None
+) -> ReportData:
+    summaries = tuple(instrument_summaries(person, charts=charts, chart_size=chart_size))
     checkup = latest_checkup(person)
     findings = _findings(checkup)
+    actions = _actions(checkup)
     note = ReportNote.objects.filter(person=person).first()
     return ReportData(
         person=person,
@@ -83,6 +112,8 @@ def build_report(person: Person, *, charts: bool = True) -> ReportData:
         checkup=checkup,
         findings=tuple(findings[:TOP_FINDINGS]),
         other_findings=max(len(findings) - TOP_FINDINGS, 0),
+        actions=tuple(actions[:TOP_ACTIONS]),
+        other_actions=max(len(actions) - TOP_ACTIONS, 0),
         checkup_scores=tuple(presenters.scores(checkup.result_doc.get("measures")))
         if checkup
         else (),
@@ -101,10 +132,12 @@ def _measurements(person: Person) -> dict[str, list[Any]]:
     return by_instrument
 
 
-def instrument_summaries(person: Person, *, charts: bool = True) -> list[InstrumentSummary]:
+def instrument_summaries(
+    person: Person, *, charts: bool = True, chart_size: tuple[int, int] | None = None
+) -> list[InstrumentSummary]:
     out = []
     for instrument_id, rows in sorted(_measurements(person).items(), key=_order):
-        summary = _summary(instrument_id, rows, charts=charts)
+        summary = _summary(instrument_id, rows, charts=charts, chart_size=chart_size)
         if summary is not None:
             out.append(summary)
     return out
@@ -117,7 +150,9 @@ def _order(item: tuple[str, list[Any]]) -> tuple[int, str]:
     return (preferred.index(iid) if iid in preferred else len(preferred), iid)
 
 
-def _summary(instrument_id: str, rows: list[Any], *, charts: bool) -> InstrumentSummary | None:
+def _summary(
+    instrument_id: str, rows: list[Any], *, charts: bool, chart_size: tuple[int, int] | None
+) -> InstrumentSummary | None:
     try:
         inst = get_instrument(instrument_id)
     except (KeyError, ValueError, LookupError):
@@ -127,7 +162,7 @@ def _summary(instrument_id: str, rows: list[Any], *, charts: bool) -> Instrument
         status: SeriesStatus | None = core_change.series_status(inst, list(points))
     except ValueError:
         status = None
-    chart = _chart(inst, points, status) if charts else ""
+    chart = _chart(inst, points, status, chart_size) if charts else ""
     return _with_chart(inst, rows, points, status, chart)
 
 
@@ -154,11 +189,24 @@ def _with_chart(
     )
 
 
-def _chart(inst: Any, points: tuple[Point, ...], status: SeriesStatus | None) -> str:
+def _chart(
+    inst: Any,
+    points: tuple[Point, ...],
+    status: SeriesStatus | None,
+    size: tuple[int, int] | None = None,
+) -> str:
     from therapycheck.web.tracking.charts import progress_chart_svg
 
+    width, height = size or (560, 340)  # progress_chart_svg's own default size
     try:
-        return progress_chart_svg(inst, list(points), status=status, id_prefix=f"report-{inst.id}")
+        return progress_chart_svg(
+            inst,
+            list(points),
+            status=status,
+            width=width,
+            height=height,
+            id_prefix=f"report-{inst.id}",
+        )
     except ValueError:
         return ""
 
@@ -180,15 +228,66 @@ def _findings(checkup: Checkup | None) -> list[dict[str, Any]]:
         if not isinstance(finding, dict):
             continue
         factor = str(finding.get("factor", ""))
+        why = [str(w) for w in whys] if isinstance(whys := finding.get("why"), list) else []
         out.append(
             {
                 "factor": factor,
                 "title": labels.factor_title(factor),
                 "severity": str(finding.get("severity", "")),
-                "why": [str(w) for w in why] if isinstance(why := finding.get("why"), list) else [],
+                "why": why,
+                "first_why": first_sentences(why[0]) if why else "",
             }
         )
     return out
+
+
+def first_sentences(text: str, limit: int = WHY_PRINT_LIMIT) -> str:
+    """The opening sentences of a "why" line that fit in about `limit` characters.
+
+    A sentence is never cut in the middle; a first sentence longer than the limit is
+    kept whole, so the reason a finding was raised always reads complete.
+    """
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    fitting = [e for e in ends if e <= limit]
+    if fitting:
+        return text[: fitting[-1]]
+    return text[: ends[0]] if ends else text
+
+
+def _actions(checkup: Checkup | None) -> list[dict[str, str]]:
+    """The plan's next steps in the order the check-up shows them (soonest first)."""
+    if checkup is None:
+        return []
+    actions = checkup.result_doc.get("actions")
+    rows = [a for a in (actions if isinstance(actions, list) else []) if isinstance(a, dict)]
+    order = {w: n for n, w in enumerate(labels.WHEN_ORDER)}
+    rows.sort(key=lambda a: order.get(str(a.get("when") or "over_next_sessions"), len(order)))
+    return [
+        {
+            "title": labels.action_title(a),
+            "when": labels.WHEN_TITLES.get(str(a.get("when") or "over_next_sessions"), ""),
+        }
+        for a in rows
+    ]
+
+
+def note_excerpt(note: str, limit: int) -> tuple[str, bool]:
+    """(text, trimmed?): the note cut at a word boundary near `limit` characters.
+
+    Paper has room for one page only; the full note stays in the app, and a trimmed note
+    always says so, so nothing disappears without a word.
+    """
+    text = note.strip()
+    if len(text) <= limit:
+        return text, False
+    cut = text[:limit]
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip(" \n,;:.-") + "…", True
 
 
 def report_safety(
