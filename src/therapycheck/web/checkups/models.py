@@ -28,6 +28,9 @@ class Checkup(models.Model):
     version = models.PositiveIntegerField(default=0)
     # Whether the crisis response was already raised for this check-up's answers.
     safety_raised = models.BooleanField(default=False)
+    # The session number this check-up's questionnaire scores were added to the progress
+    # charts as; empty until then, so the offer is made only once per check-up.
+    scores_added_session = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ("-started_at", "-pk")

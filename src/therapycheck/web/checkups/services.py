@@ -199,3 +199,121 @@ def days_since(moment: datetime.datetime | None) -> int | None:
     if moment is None:
         return None
     return (timezone.now() - moment).days
+
+
+# --- adding a check-up's questionnaire scores to the progress charts ---------------------
+
+
+class SessionTaken(Exception):
+    """Some questionnaires already have an entry for that session; nothing was saved."""
+
+    def __init__(self, names: list[str], session_number: int) -> None:
+        super().__init__(
+            f"You already have {join_names(names)} saved for session {session_number}."
+        )
+        self.names = names
+        self.session_number = session_number
+
+
+@dataclass(frozen=True)
+class AddedScores:
+    names: tuple[str, ...]  # short names of the questionnaires, e.g. ("PHQ-9", "GAD-7")
+    session_number: int
+    already: bool  # True when this check-up's scores had been added before (a repeat)
+
+
+def join_names(names: Iterable[str]) -> str:
+    """ "PHQ-9", "PHQ-9 and GAD-7", "PHQ-9, GAD-7 and WAI-SR"."""
+    items = list(names)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def scores_to_add(checkup: Checkup) -> list[tuple[str, list[int]]]:
+    """The check-up's completed questionnaires that can be scored, in the wizard's order.
+
+    A questionnaire from an old import that no longer scores is left out, so it cannot
+    block the others.
+    """
+    from therapycheck.core import scoring
+    from therapycheck.core.instruments import get_instrument
+
+    measures = checkup.measure_map()
+    order = {inst: n for n, inst in enumerate(wizard.measure_ids(checkup.answer_map()))}
+    found = []
+    for instrument_id in sorted(measures, key=lambda i: order.get(i, len(order))):
+        answers = measures[instrument_id]
+        try:
+            instrument = get_instrument(instrument_id)
+            scoring.score(instrument, list(answers))
+        except (ValueError, TypeError):
+            continue
+        found.append((instrument.id, [int(a) for a in answers]))
+    return found
+
+
+def short_names(instrument_ids: Iterable[str]) -> list[str]:
+    from therapycheck.core.instruments import get_instrument
+
+    return [get_instrument(i).short_name for i in instrument_ids]
+
+
+def suggested_session(checkup: Checkup, highest: int) -> int | None:
+    """The session number to offer: how many sessions the person said they have had."""
+    value = checkup.answer_map().get("sessions")
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if value != int(value) or not 0 <= value <= highest:
+        return None
+    return int(value)
+
+
+def add_scores_to_progress(
+    checkup: Checkup, *, session_number: int, taken_on: datetime.date
+) -> AddedScores:
+    """Save one measurement per completed questionnaire of `checkup`, all or none.
+
+    Raises SessionTaken (and saves nothing) when any of them already has an entry for
+    that session. A second call for the same check-up saves nothing and says so.
+    """
+    from therapycheck.web.tracking.models import Measurement
+    from therapycheck.web.tracking.services import DuplicateSession, save_measurement
+
+    with transaction.atomic():
+        locked = Checkup.objects.select_for_update().get(pk=checkup.pk).normalize()
+        scores = scores_to_add(locked)
+        names = tuple(short_names(i for i, _ in scores))
+        if locked.scores_added_session is not None:
+            return AddedScores(names, locked.scores_added_session, already=True)
+        if not scores:
+            return AddedScores((), session_number, already=False)
+        ids = [i for i, _ in scores]
+        taken = set(
+            Measurement.objects.filter(
+                person=locked.person, session_number=session_number, instrument__in=ids
+            ).values_list("instrument", flat=True)
+        )
+        if taken:
+            raise SessionTaken(short_names(i for i in ids if i in taken), session_number)
+        try:
+            for instrument_id, answers in scores:
+                # save_measurement scores through core and raises the crisis banner itself
+                # for a safety answer; that event rolls back with the rest on failure.
+                save_measurement(
+                    locked.person,
+                    instrument_id,
+                    answers,
+                    session_number=session_number,
+                    taken_on=taken_on,
+                )
+        except DuplicateSession as exc:
+            # Another request saved one in the meantime; the atomic block undoes ours.
+            name = short_names([exc.existing.instrument])
+            raise SessionTaken(name, session_number) from None
+        locked.scores_added_session = session_number
+        locked.save(update_fields=["scores_added_session"])
+    checkup.scores_added_session = session_number
+    return AddedScores(names, session_number, already=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -12,7 +13,9 @@ from django.views.decorators.http import require_http_methods
 
 from therapycheck.web.accounts.current import current_person
 from therapycheck.web.checkups import presenters, services, wizard
+from therapycheck.web.checkups.forms import AddScoresForm
 from therapycheck.web.checkups.models import Checkup
+from therapycheck.web.tracking.models import MAX_SESSION
 
 NAV_NEXT = "next"
 NAV_BACK = "back"
@@ -259,7 +262,75 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     checkup = _owned(request, pk)
     if not checkup.is_completed:
         return HttpResponseRedirect(resume_url(checkup))
-    return render(request, "checkups/results.html", _results_context(checkup))
+    context = _results_context(checkup)
+    context.update(_add_scores_context(checkup, None))
+    return render(request, "checkups/results.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def add_scores(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the check-up's questionnaire scores as progress entries (POST only)."""
+    checkup = _owned(request, pk)
+    results_url = reverse("checkups:results", args=[checkup.pk])
+    if request.method != "POST" or not checkup.is_completed:
+        # A GET (a bookmark, a reload) changes nothing: show the results page.
+        return HttpResponseRedirect(results_url)
+    if checkup.scores_added_session is not None:
+        # A repeated or second-tab submit after success: nothing to do twice.
+        _tell(request, services.AddedScores((), checkup.scores_added_session, already=True))
+        return HttpResponseRedirect(results_url)
+    form = AddScoresForm(request.POST)
+    if form.is_valid():
+        session_number = form.cleaned_data["session_number"]
+        try:
+            added = services.add_scores_to_progress(
+                checkup, session_number=session_number, taken_on=form.cleaned_data["taken_on"]
+            )
+        except services.SessionTaken as exc:
+            form.add_error("session_number", _taken_message(exc))
+        else:
+            _tell(request, added)
+            return HttpResponseRedirect(results_url)
+    context = _results_context(checkup)
+    context.update(_add_scores_context(checkup, form))
+    return render(request, "checkups/results.html", context, status=400)
+
+
+def _taken_message(exc: services.SessionTaken) -> str:
+    return (
+        f"You already have {services.join_names(exc.names)} saved for session "
+        f"{exc.session_number}, so nothing was added. Choose another session number, or "
+        "change the saved entry on the Measures page."
+    )
+
+
+def _tell(request: HttpRequest, added: services.AddedScores) -> None:
+    names = services.join_names(added.names)
+    if added.already:
+        messages.info(
+            request,
+            f"These scores are already in your progress as session {added.session_number}. "
+            "Nothing new was added.",
+        )
+    elif not added.names:
+        messages.info(request, "This check-up has no questionnaire answers to add.")
+    else:
+        messages.success(
+            request, f"Added {names} to your progress as session {added.session_number}."
+        )
+
+
+def _add_scores_context(checkup: Checkup, form: AddScoresForm | None) -> dict[str, Any]:
+    scores = services.scores_to_add(checkup)
+    names = services.short_names(i for i, _ in scores)
+    offer = bool(scores) and checkup.scores_added_session is None
+    if offer and form is None:
+        form = AddScoresForm.prefilled(services.suggested_session(checkup, MAX_SESSION))
+    return {
+        "add_form": form if offer else None,
+        "add_names": services.join_names(names),
+        "scores_added_session": checkup.scores_added_session,
+    }
 
 
 def print_view(request: HttpRequest, pk: int) -> HttpResponse:
