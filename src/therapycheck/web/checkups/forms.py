@@ -3,52 +3,39 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
-from django import forms
 from django.utils import timezone
 
-from therapycheck.web.tracking.models import MAX_SESSION
+from therapycheck.web.tracking.forms import SessionDateForm
 
 
-class AddScoresForm(forms.Form):
-    session_number = forms.IntegerField(
-        label="Session number",
-        min_value=0,
-        max_value=MAX_SESSION,
-        help_text="Use 0 for before therapy started, 1 for your first session, and so on.",
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-        error_messages={
+class AddScoresForm(SessionDateForm):
+    _MESSAGES: ClassVar[dict[str, dict[str, str]]] = {
+        "session_number": {
             "required": "Please type the session number.",
             "invalid": "Please type a whole number, like 4.",
             "min_value": "The session number cannot be below %(limit_value)s.",
             "max_value": "Please use a session number of %(limit_value)s or less.",
         },
-    )
-    taken_on = forms.DateField(
-        label="Date",
-        help_text="The day these answers are for.",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d"],
-        error_messages={
+        "taken_on": {
             "required": "Please give the date.",
             "invalid": "Please give the date as year, month and day, like 2026-03-14.",
         },
-    )
+    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "add-%s")
         super().__init__(*args, **kwargs)
-        # Lets the browser's date picker stop at today; the server check below still decides.
-        self.fields["taken_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+        for name, messages in self._MESSAGES.items():
+            self.fields[name].error_messages.update(messages)
+        self.fields["taken_on"].help_text = "The day these answers are for."
+        # Lets the browser's date picker stop at today; the server check still decides.
+        self.fields["taken_on"].widget.attrs["max"] = self.latest_date().isoformat()
 
-    def clean_taken_on(self) -> dt.date:
-        value: dt.date = self.cleaned_data["taken_on"]
-        if value > timezone.localdate():
-            raise forms.ValidationError("The date cannot be in the future.")
-        if value.year < 1900:
-            raise forms.ValidationError("Please check the year.")
-        return value
+    def latest_date(self) -> dt.date:
+        # The check-up is already finished, so its scores cannot belong to a later day.
+        return timezone.localdate()
 
     @classmethod
     def prefilled(cls, session_number: int | None) -> AddScoresForm:

@@ -20,8 +20,8 @@ def new_token() -> str:
     return uuid.uuid4().hex
 
 
-class SessionFields(forms.Form):
-    """Which session and day the answers belong to, plus the anti-double-submit token."""
+class SessionDateForm(forms.Form):
+    """Which session and day some answers belong to; shared by every form that saves scores."""
 
     session_number = forms.IntegerField(
         label="Session number",
@@ -36,16 +36,25 @@ class SessionFields(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d"],
     )
-    form_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
-    revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def latest_date(self) -> dt.date:
+        # One day of slack: the browser's "today" can be ahead of the server's.
+        return dt.date.today() + dt.timedelta(days=1)
 
     def clean_taken_on(self) -> dt.date:
         value: dt.date = self.cleaned_data["taken_on"]
-        if value > dt.date.today() + dt.timedelta(days=1):
+        if value > self.latest_date():
             raise forms.ValidationError("The date cannot be in the future.")
         if value.year < 1900:
             raise forms.ValidationError("Please check the year.")
         return value
+
+
+class SessionFields(SessionDateForm):
+    """Session and day, plus the anti-double-submit token and the edit revision."""
+
+    form_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
 
 class InstrumentForm(forms.Form):
