@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from therapycheck.core import plan as core_plan
+from therapycheck.web.pages.learn import APPROACH_ANCHORS
 
 WHEN_TITLES: dict[str, str] = {
     "now": "Now",
@@ -41,17 +42,9 @@ _LEARN: dict[str, tuple[str, str]] = {
     "unrecognized_progress": ("/learn/normal/#measuring", "Measuring progress"),
     "readiness": ("/learn/normal/", "What is normal in therapy"),
 }
-# Approach answers that have their own section on the approaches page.
-_APPROACH_ANCHORS = {
-    "cbt",
-    "dbt",
-    "emdr",
-    "psychodynamic",
-    "ipt",
-    "act",
-    "person_centred",
-    "integrative",
-}
+# Approach answers (ids like "person_centred") that have their own section on the
+# approaches page, whose anchors use hyphens ("#person-centred").
+_APPROACH_ANCHORS = frozenset(anchor.replace("-", "_") for anchor in APPROACH_ANCHORS)
 
 
 def factor_title(factor: str) -> str:
