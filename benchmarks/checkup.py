@@ -35,9 +35,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import machine, peak_rss_mb
-from therapycheck.core.checkup import evaluate, modalities, parse_answers, question_bank, rule_set
-from therapycheck.core.checkup.conditions import State
-from therapycheck.core.checkup.evaluate import _facts, _finding, _order, _temper
+from therapycheck.core.checkup import evaluate, parse_answers, question_bank, rule_set
+from therapycheck.core.checkup.evaluate import findings_for, fire, state_for
 from therapycheck.core.plan import build_plan
 from therapycheck.core.report import report_from_evaluation
 
@@ -127,39 +126,19 @@ def phases(doc: dict[str, Any], seconds: float) -> dict[str, float]:
     """Microseconds per call of each step of `evaluate`, each timed on its own inputs.
 
     parse     `parse_answers`: answer checks, questionnaire scoring, series statuses
-    rules     derived facts and the compiled rule set (which rules fire)
+    rules     derived facts and the compiled rule set (which rules fire, by factor)
     findings  findings with their "why" lines, tempering and ordering
     plan      `core.plan.build_plan` on the evaluation (not part of `evaluate`)
     """
     parsed = parse_answers(doc)
     rules = rule_set()
-    state = State(
-        answers=parsed.answers,
-        items=parsed.measures,
-        scores=parsed.scores,
-        statuses=parsed.statuses,
-        facts=_facts(parsed.answers, modalities()),
-    )
-
-    def fire() -> list[int]:
-        facts = _facts(parsed.answers, modalities())
-        return rules.fire_ranked(
-            parsed.answers, parsed.measures, parsed.scores, parsed.statuses, facts
-        )
-
-    fired: dict[str, list[Any]] = {}
-    for index in fire():
-        fired.setdefault(rules.rules[index].factor, []).append(rules.rules[index])
-
-    def findings() -> object:
-        found = [_finding(factor, list(matched), state) for factor, matched in fired.items()]
-        return sorted(_temper(found, rules), key=_order)
-
+    state = state_for(parsed)
+    fired = fire(rules, state)
     evaluation = evaluate(parsed)
     steps: dict[str, Callable[[], object]] = {
         "parse": lambda: parse_answers(doc),
-        "rules": fire,
-        "findings": findings,
+        "rules": lambda: fire(rules, state_for(parsed)),
+        "findings": lambda: findings_for(fired, state, rules),
         "plan": lambda: build_plan(evaluation, today=TODAY),
     }
     return {name: 1e6 / rate(fn, seconds / 4) for name, fn in steps.items()}

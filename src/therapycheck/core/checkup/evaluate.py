@@ -41,29 +41,8 @@ def evaluate(
         doc_or_parsed if isinstance(doc_or_parsed, ParsedAnswers) else parse_answers(doc_or_parsed)
     )
     rules = rule_set()
-    state = State(
-        answers=parsed.answers,
-        items=parsed.measures,
-        scores=parsed.scores,
-        statuses=parsed.statuses,
-        facts=_facts(parsed.answers, modalities()),
-    )
-    fired: dict[str, list[Rule]] = {}
-    all_rules = rules.rules
-    # Ranked: each factor's rules arrive strongest first, as a finding lists them.
-    ranked = rules.fire_ranked(
-        state.answers, state.items, state.scores, state.statuses, state.facts
-    )
-    for index in ranked:
-        rule = all_rules[index]
-        group = fired.get(rule.factor)
-        if group is None:
-            fired[rule.factor] = [rule]
-        else:
-            group.append(rule)
-    findings = [_finding(factor, matched, state) for factor, matched in fired.items()]
-    findings = _temper(findings, rules)
-    findings.sort(key=_order)
+    state = state_for(parsed)
+    findings = findings_for(fire(rules, state), state, rules)
     safety = next((f for f in findings if f.factor == "safety_crisis"), None)
     reviews = tuple(s.explanation for s in parsed.statuses.values() if s.review_due)
     context = parsed.context if country is None else replace(parsed.context, country=country)
@@ -78,6 +57,42 @@ def evaluate(
         review_due=bool(reviews),
         review_reasons=reviews,
     )
+
+
+def state_for(parsed: ParsedAnswers) -> State:
+    """What the rules look at: answers, items, scores, statuses and derived facts."""
+    return State(
+        answers=parsed.answers,
+        items=parsed.measures,
+        scores=parsed.scores,
+        statuses=parsed.statuses,
+        facts=_facts(parsed.answers, modalities()),
+    )
+
+
+def fire(rules: RuleSet, state: State) -> dict[str, list[Rule]]:
+    """The rules that fire, grouped by factor, each group strongest first."""
+    fired: dict[str, list[Rule]] = {}
+    all_rules = rules.rules
+    ranked = rules.fire_ranked(
+        state.answers, state.items, state.scores, state.statuses, state.facts
+    )
+    for index in ranked:
+        rule = all_rules[index]
+        group = fired.get(rule.factor)
+        if group is None:
+            fired[rule.factor] = [rule]
+        else:
+            group.append(rule)
+    return fired
+
+
+def findings_for(fired: dict[str, list[Rule]], state: State, rules: RuleSet) -> list[Finding]:
+    """One finding per factor, tempered, most important first."""
+    findings = [_finding(factor, matched, state) for factor, matched in fired.items()]
+    findings = _temper(findings, rules)
+    findings.sort(key=_order)
+    return findings
 
 
 def _order(finding: Finding) -> tuple[int, int, float, int]:
