@@ -2,7 +2,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from therapycheck.core._build import build
+from therapycheck.core._build import build, constructor
 
 
 @dataclass(frozen=True)
@@ -30,3 +30,34 @@ def test_it_refuses_a_missing_field_even_one_with_a_default():
 def test_it_refuses_an_unknown_field():
     with pytest.raises(TypeError, match=r"unknown fields \['middle'\]"):
         build(_Pair, left=1, right=2, middle=3)
+
+
+@dataclass(frozen=True)
+class _Checked:
+    value: int
+
+    def __post_init__(self) -> None:
+        if self.value < 0:
+            raise ValueError("negative")
+
+
+def test_a_constructor_builds_an_instance_equal_to_the_normal_constructor():
+    new_pair = constructor(_Pair)
+    assert new_pair(left=1, right=2) == _Pair(1, 2)
+    with pytest.raises(AttributeError):
+        new_pair(left=1, right=2).left = 3  # type: ignore[misc]
+
+
+def test_a_constructor_refuses_a_missing_or_unknown_field_and_positional_values():
+    new_pair = constructor(_Pair)
+    with pytest.raises(TypeError, match="right"):
+        new_pair(left=1)
+    with pytest.raises(TypeError, match="middle"):
+        new_pair(left=1, right=2, middle=3)
+    with pytest.raises(TypeError):
+        new_pair(1, 2)
+
+
+def test_a_constructor_skips_post_init_so_it_is_only_for_checked_values():
+    # Documented behaviour: the caller vouches for the values.
+    assert constructor(_Checked)(value=-1).value == -1

@@ -84,20 +84,37 @@ def _answers(raw: Any, bank: QuestionBank) -> dict[str, Any]:
     checkers = bank.checkers
     choices = bank.choices
     ranges = bank.number_ranges
+    multis = bank.multi_options
     answers: dict[str, Any] = {}
     for qid, value in raw.items():
-        # Fast path: a valid one-choice answer (most of the check-up) is one dict lookup.
+        # Fast paths for valid answers of the common shapes; anything else (skips, odd
+        # types, errors) goes to the question's checker below.
         allowed = choices.get(qid)
-        if allowed is not None and value.__class__ is not bool and value.__hash__ is not None:
-            normalized = allowed.get(value)
-            if normalized is not None:
+        if allowed is not None:
+            try:
+                normalized = allowed.get(value)
+            except TypeError:  # unhashable: the checker names the problem
+                normalized = None
+            # bool is an int: True must not pass as the agree5 answer 1.
+            if normalized is not None and value.__class__ is not bool:
                 answers[qid] = normalized
                 continue
-        # Fast path: a whole number in range, exactly what the number checker accepts.
         elif value.__class__ is int:
             bounds = ranges.get(qid)
             if bounds is not None and bounds[0] <= value <= bounds[1]:
                 answers[qid] = value
+                continue
+        elif value.__class__ is list and (options := multis.get(qid)) is not None:
+            try:
+                chosen = tuple(dict.fromkeys(value))
+            except TypeError:
+                chosen = None
+            if (
+                chosen is not None
+                and options[0].issuperset(chosen)
+                and (len(chosen) < 2 or options[1].isdisjoint(chosen))
+            ):
+                answers[qid] = chosen
                 continue
         check = checkers.get(qid)
         if check is None:

@@ -370,6 +370,16 @@ class QuestionBank:
             for q in self.questions
             if q.type == "number" and q.min is not None and q.max is not None
         }
+        # question id -> (option ids, exclusive option ids) for multi questions, so parsing
+        # accepts a plain list of known, compatible options without calling the checker.
+        self.multi_options: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+            q.id: (
+                frozenset(str(o.id) for o in q.options),
+                frozenset(str(o.id) for o in q.options if o.exclusive),
+            )
+            for q in self.questions
+            if q.type == "multi"
+        }
         # question id -> Context field, for the few questions that describe the therapy.
         self.context_fields: dict[str, str] = {
             q.id: q.context for q in self.questions if q.context is not None

@@ -18,7 +18,7 @@ plain Python closures, so evaluating a check-up never parses YAML or runs pydant
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -305,6 +305,10 @@ def compile_condition(spec: CondSpec, env: CompileEnv) -> Pred:
 RuleSetFn = Callable[
     [dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]], list[int]
 ]
+GroupedFn = Callable[
+    [dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]],
+    dict[str, list[Any]],
+]
 
 
 def compile_rule_set(
@@ -317,16 +321,57 @@ def compile_rule_set(
     have no side effects, so the order they are tested in changes nothing else.
     """
     gen = _Codegen(env, inline_refs=False)
-    body = [f"r_{name} = {gen.expr(spec)}" for name, spec in env.refs.items()]
+    body = _refs_body(gen, env)
     body.append("fired = []")
+    for index in _checked_order(conditions, order):
+        body.append(f"if {gen.expr(conditions[index])}: fired.append({index})")
+    body.append("return fired")
+    built: RuleSetFn = gen.build("_rule_set", _ARGS, body)
+    return built
+
+
+def compile_grouped_rule_set(
+    conditions: list[CondSpec],
+    env: CompileEnv,
+    payloads: list[tuple[str, Any]],
+    *,
+    order: list[int] | None = None,
+) -> GroupedFn:
+    """One function that returns, for each group, the payloads of its conditions that hold.
+
+    `payloads[i]` is (group, value) for condition i, for example (factor, rule). Groups with
+    nothing that holds are left out; within a group, values come in `order` (or list order).
+    Building the groups inside the generated function saves a Python loop per evaluation.
+    """
+    if len(payloads) != len(conditions):
+        raise ValueError("give one (group, value) payload per condition")
+    gen = _Codegen(env, inline_refs=False)
+    body = _refs_body(gen, env)
+    groups = list(dict.fromkeys(group for group, _ in payloads))
+    local = {group: f"g{n}" for n, group in enumerate(groups)}
+    body.extend(f"{name} = []" for name in local.values())
+    for index in _checked_order(conditions, order):
+        group, value = payloads[index]
+        body.append(f"if {gen.expr(conditions[index])}: {local[group]}.append({gen._const(value)})")
+    body.append("fired = {}")
+    body.extend(f"if {name}: fired[{group!r}] = {name}" for group, name in local.items())
+    body.append("return fired")
+    built: GroupedFn = gen.build("_rule_groups", _ARGS, body)
+    return built
+
+
+_ARGS = "answers, items, scores, statuses, facts"
+
+
+def _refs_body(gen: _Codegen, env: CompileEnv) -> list[str]:
+    return [f"r_{name} = {gen.expr(spec)}" for name, spec in env.refs.items()]
+
+
+def _checked_order(conditions: list[CondSpec], order: list[int] | None) -> Sequence[int]:
     indexes = range(len(conditions)) if order is None else order
     if sorted(indexes) != list(range(len(conditions))):
         raise ValueError("order must list every condition index once")
-    for index in indexes:
-        body.append(f"if {gen.expr(conditions[index])}: fired.append({index})")
-    body.append("return fired")
-    built: RuleSetFn = gen.build("_rule_set", "answers, items, scores, statuses, facts", body)
-    return built
+    return indexes
 
 
 def _check_answer_ops(spec: CondSpec, question: Question) -> None:

@@ -14,7 +14,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from therapycheck.core._build import build
+from therapycheck.core._build import build, constructor
 from therapycheck.core.checkup.answers import ParsedAnswers, parse_answers
 from therapycheck.core.checkup.bank import question_bank
 from therapycheck.core.checkup.conditions import State
@@ -72,19 +72,7 @@ def state_for(parsed: ParsedAnswers) -> State:
 
 def fire(rules: RuleSet, state: State) -> dict[str, list[Rule]]:
     """The rules that fire, grouped by factor, each group strongest first."""
-    fired: dict[str, list[Rule]] = {}
-    all_rules = rules.rules
-    ranked = rules.fire_ranked(
-        state.answers, state.items, state.scores, state.statuses, state.facts
-    )
-    for index in ranked:
-        rule = all_rules[index]
-        group = fired.get(rule.factor)
-        if group is None:
-            fired[rule.factor] = [rule]
-        else:
-            group.append(rule)
-    return fired
+    return rules.fire_grouped(state.answers, state.items, state.scores, state.statuses, state.facts)
 
 
 def findings_for(fired: dict[str, list[Rule]], state: State, rules: RuleSet) -> list[Finding]:
@@ -103,45 +91,41 @@ def _order(finding: Finding) -> tuple[int, int, float, int]:
 # factor -> (pinned position, catalogue position), the fixed parts of `_order`.
 _FACTOR_KEYS = {f: (PINNED.get(f, len(PINNED)), n) for n, f in enumerate(FACTOR_IDS)}
 _UNKNOWN_KEY = (len(PINNED), len(_CATALOGUE))
+_new_finding = constructor(Finding)
 
 
 def _finding(factor: str, matched: list[Rule], state: State) -> Finding:
-    """One factor's finding; `matched` is strongest first (`RuleSet.fire_ranked`)."""
-    answers = state.answers
+    """One factor's finding; `matched` is strongest first (`RuleSet.fire_grouped`)."""
     if len(matched) == 1:
         rule = matched[0]
-        return build(
-            Finding,
+        return _new_finding(
             factor=factor,
             severity=rule.severity,
             why=(rule.why(state),),
             strength=rule.weight,
-            sources=(rule.source,),
-            evidence={
-                "rules": [rule.id],
-                "answers": {q: answers[q] for q in rule.questions if q in answers},
-            },
+            sources=rule.sources,
+            evidence={"rules": [rule.id], "answers": rule.quote(state.answers)},
         )
     # One pass; dicts keep the first of repeated lines and sources, in rule order.
     whys: dict[str, None] = {}
     sources: dict[str, None] = {}
     ids: list[str] = []
     quoted: dict[str, Any] = {}
-    strength: float = 0
+    hundredths = 0
+    answers = state.answers
     for rule in matched:
         whys[rule.why(state)] = None
         sources[rule.source] = None
         ids.append(rule.id)
-        strength += rule.weight
+        hundredths += rule.hundredths
         for q in rule.questions:
             if q in answers:
                 quoted[q] = answers[q]
-    return build(
-        Finding,
+    return _new_finding(
         factor=factor,
         severity=matched[0].severity,
         why=tuple(whys),
-        strength=round(strength, 2),
+        strength=hundredths / 100,
         sources=tuple(sources),
         evidence={"rules": ids, "answers": quoted},
     )

@@ -20,11 +20,13 @@ from therapycheck.core.checkup.bank import KNOWN_INSTRUMENTS, QuestionBank, _joi
 from therapycheck.core.checkup.conditions import (
     CompileEnv,
     CondSpec,
+    GroupedFn,
     Pred,
     RuleSetFn,
     StateLike,
     answer_refs,
     compile_condition,
+    compile_grouped_rule_set,
     compile_rule_set,
     walk,
 )
@@ -61,6 +63,9 @@ class _RuleSpec(_Strict):
         # FACTORS.md principle 1: acute risk is always the most urgent thing shown.
         if self.factor == "safety_crisis" and self.severity != "urgent":
             raise ValueError(f"rule {self.id}: safety_crisis rules must be urgent")
+        # Weights are summed in hundredths (see Rule.hundredths), so they must be exact there.
+        if self.weight * 100 != round(self.weight * 100):
+            raise ValueError(f"rule {self.id}: weight {self.weight} has more than 2 decimals")
         return self
 
 
@@ -115,7 +120,48 @@ def _compile_template(text: str, bank: QuestionBank, rule_id: str) -> Renderer:
     if len(parts) == 1 and isinstance(parts[0], str):
         constant = parts[0]
         return lambda st: constant
-    return _concatenation(parts)
+    render = _concatenation(parts)
+    paths = [p.path for p in parts if isinstance(p, _AnswerLabel | _ChoicesLabel)]
+    if len(paths) == len([p for p in parts if not isinstance(p, str)]):
+        return _by_answers(render, tuple(dict.fromkeys(paths)))
+    return render
+
+
+# A line that quotes only answers depends on nothing but those answers, whose values come
+# from small fixed sets (options, bounded numbers): each distinct line is built once and then
+# looked up. The cap bounds memory even for unusual input.
+_LINES_PER_RULE = 2048
+_MISSING = object()
+
+
+def _by_answers(render: Renderer, paths: tuple[str, ...]) -> Renderer:
+    lines: dict[Any, str] = {}
+    first = paths[0]
+
+    def remember(key: Any, st: StateLike) -> str:
+        line = render(st)
+        if len(lines) < _LINES_PER_RULE:
+            lines[key] = line
+        return line
+
+    def by_one(st: StateLike) -> str:
+        key = st.answers.get(first, _MISSING)
+        try:
+            line = lines.get(key)
+        except TypeError:  # an unhashable answer (only in hand-built states)
+            return render(st)
+        return line if line is not None else remember(key, st)
+
+    def by_many(st: StateLike) -> str:
+        answers = st.answers
+        key = tuple([answers.get(path, _MISSING) for path in paths])
+        try:
+            line = lines.get(key)
+        except TypeError:
+            return render(st)
+        return line if line is not None else remember(key, st)
+
+    return by_one if len(paths) == 1 else by_many
 
 
 def _concatenation(parts: list[str | Renderer]) -> Renderer:
@@ -235,10 +281,26 @@ def _item_label(sc: Any, number: int) -> str:
     if sc is None:
         return ""
     value = sc.answers[number - 1]
-    for option in sc.instrument.item_options(number):
-        if option.value == value:
-            return str(option.label)
-    return str(value)
+    label = _item_labels(sc.instrument, number).get(value)
+    return label if label is not None else str(value)
+
+
+# (id(instrument), item number) -> (instrument, {option value: label}); the instrument is
+# kept so that its id cannot be reused by another object.
+_ITEM_LABELS: dict[tuple[int, int], tuple[Any, dict[Any, str]]] = {}
+
+
+def _item_labels(instrument: Any, number: int) -> dict[Any, str]:
+    entry = _ITEM_LABELS.get((id(instrument), number))
+    if entry is not None and entry[0] is instrument:
+        return entry[1]
+    labels: dict[Any, str] = {}
+    for option in instrument.item_options(number):
+        labels.setdefault(option.value, str(option.label))  # the first label, as before
+    if len(_ITEM_LABELS) > 1024:  # only tests build many instruments
+        _ITEM_LABELS.clear()
+    _ITEM_LABELS[(id(instrument), number)] = (instrument, labels)
+    return labels
 
 
 def _num(value: Any) -> str:
@@ -257,6 +319,9 @@ class Rule:
     severity: Severity
     rank: int
     weight: float
+    # The weight in hundredths: a finding adds these as ints and divides once, which gives
+    # the same float as rounding the float sum to 2 decimals, without round()'s cost.
+    hundredths: int
     # (severity rank, -weight): strongest evidence first within a finding.
     order: tuple[int, float]
     when: CondSpec
@@ -265,6 +330,11 @@ class Rule:
     why_text: str
     source: str
     questions: tuple[str, ...]
+    # (source,), so a one-rule finding shares it instead of building a tuple each time.
+    sources: tuple[str, ...]
+    # answers -> {question: answer} for the rule's questions that were answered: the
+    # evidence a finding quotes (generated once, like the conditions).
+    quote: Callable[[Mapping[str, Any]], dict[str, Any]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -282,9 +352,9 @@ class RuleSet:
     # All rule conditions compiled into one function: (answers, items, scores, statuses,
     # facts) -> indexes of the rules that fire, in file order.
     fire: RuleSetFn
-    # The same test, listing the rules that fire by (severity rank, -weight), ties in file
-    # order: within each factor, the order the evaluator shows a finding's rules in.
-    fire_ranked: RuleSetFn
+    # The same test, giving factor -> the rules that fire for it, each list by (severity
+    # rank, -weight), ties in file order: the order a finding shows its rules in.
+    fire_grouped: GroupedFn
 
     def for_factor(self, factor: str) -> list[Rule]:
         return [r for r in self.rules if r.factor == factor]
@@ -347,7 +417,9 @@ def build_rules(data: Mapping[str, Any], bank: QuestionBank) -> RuleSet:
         definitions=spec.definitions,
         tempering=tempering,
         fire=fire,
-        fire_ranked=compile_rule_set(conditions, env, order=ranked),
+        fire_grouped=compile_grouped_rule_set(
+            conditions, env, [(r.factor, r) for r in rules], order=ranked
+        ),
     )
 
 
@@ -373,6 +445,7 @@ def _rule(spec: _RuleSpec, env: CompileEnv, bank: QuestionBank) -> Rule:
         severity=spec.severity,
         rank=SEVERITY_RANK[spec.severity],
         weight=spec.weight,
+        hundredths=round(spec.weight * 100),
         order=(SEVERITY_RANK[spec.severity], -spec.weight),
         when=spec.when,
         pred=pred,
@@ -380,7 +453,21 @@ def _rule(spec: _RuleSpec, env: CompileEnv, bank: QuestionBank) -> Rule:
         why_text=spec.why,
         source=spec.source,
         questions=questions,
+        sources=(spec.source,),
+        quote=_quoter(questions),
     )
+
+
+def _quoter(questions: tuple[str, ...]) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """A generated function copying the answered ones of `questions` (ids from the bank)."""
+    lines = ["def quote(answers):", "    quoted = {}"]
+    for qid in questions:
+        lines.append(f"    if {qid!r} in answers: quoted[{qid!r}] = answers[{qid!r}]")
+    lines.append("    return quoted")
+    namespace: dict[str, Any] = {}
+    exec(compile("\n".join(lines) + "\n", "<checkup quote>", "exec"), namespace)
+    quote: Callable[[Mapping[str, Any]], dict[str, Any]] = namespace["quote"]
+    return quote
 
 
 def referenced_questions(spec: CondSpec, definitions: Mapping[str, CondSpec]) -> set[str]:
