@@ -45,7 +45,8 @@ def _document(rng: random.Random) -> dict[str, Any]:
             drift = rng.choice((-2, -1, 0, 0, 1))
             points = []
             for n in range(1, min(sessions, 20)):
-                value = max(int(inst.min), min(int(inst.max), start + drift * n + rng.randint(-2, 2)))
+                value = start + drift * n + rng.randint(-2, 2)
+                value = max(int(inst.min), min(int(inst.max), value))
                 points.append({"session": n, "score": value})
             history[inst_id] = points
     doc: dict[str, Any] = {"answers": answers, "measures": measures, "history": history}

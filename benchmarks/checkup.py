@@ -1,11 +1,15 @@
 """Check-up speed: evaluations per second for a full answer set, single process.
 
-Measures, side by side in one run on the same answers document:
-  parse      `parse_answers` alone: validation, scoring, series status (the floor:
-             every evaluation has to do this much)
-  evaluate   `core.checkup.evaluate` (parse + every factor rule)
-  + plan     evaluate, then `core.plan.build_plan` (actions, guide, checklist, safety)
-  + report   evaluate + plan + `CheckupReport.to_dict()` (the CLI/API JSON, not serialized)
+Measures, side by side in one run, on one realistic full answers document and on a seeded
+corpus of varied full answer sets (`_corpus.py`: every visible question answered, every
+offered questionnaire filled, histories of earlier scores), so no per-input shortcut can
+flatter the figure:
+  parse           `parse_answers` alone: validation, scoring, series status
+  evaluate        `core.checkup.evaluate` on the JSON document (parse + rules + findings)
+  rules+findings  `evaluate` on already validated answers (`ParsedAnswers`): the factor
+                  rules and findings alone, as when a stored check-up is evaluated again
+  + plan          evaluate, then `core.plan.build_plan` (actions, guide, checklist, safety)
+  + report        evaluate + plan + `CheckupReport.to_dict()` (the CLI/API JSON)
 
 Target: >= 20,000 evaluations per second per core (the issue's figure), i.e. 50 us per
 evaluation. The script prints rates, the ratio to the target, peak memory and the machine
@@ -15,7 +19,7 @@ findings (the "why" lines, tempering, ordering) and, outside `evaluate`, plan. `
 adds where the time goes in `evaluate` (cProfile, top functions by own time); it is also
 shown whenever `evaluate` is below the target.
 
-    .venv/bin/python benchmarks/checkup.py [--seconds 2] [--profile] [--json]
+    .venv/bin/python benchmarks/checkup.py [--seconds 2] [--corpus 2000] [--profile] [--json]
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import machine, peak_rss_mb
+from _corpus import corpus
 from therapycheck.core.checkup import evaluate, parse_answers, question_bank, rule_set
 from therapycheck.core.checkup.evaluate import findings_for, fire, state_for
 from therapycheck.core.plan import build_plan
@@ -122,6 +127,19 @@ def rate(fn: Callable[[], object], seconds: float) -> float:
     return 1.0 / best
 
 
+def corpus_rate(fn: Callable[[Any], object], items: list[Any], rounds: int = 3) -> float:
+    """Calls per second over `items`, each called once per round; the best round counts."""
+    for item in items[: max(1, len(items) // 10)]:
+        fn(item)  # warm the one-off loading (question bank, rules, instruments)
+    best = float("inf")
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        for item in items:
+            fn(item)
+        best = min(best, time.perf_counter() - t0)
+    return len(items) / best
+
+
 def phases(doc: dict[str, Any], seconds: float) -> dict[str, float]:
     """Microseconds per call of each step of `evaluate`, each timed on its own inputs.
 
@@ -158,21 +176,33 @@ def profile(doc: dict[str, Any], calls: int = 2000, top: int = 15) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=2.0, help="time per measurement")
+    parser.add_argument("--corpus", type=int, default=2000, help="varied answer sets to run")
     parser.add_argument("--profile", action="store_true", help="show where evaluate spends time")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     args = parser.parse_args()
 
     doc = full_answers()
     evaluation = evaluate(doc)
+    parsed = parse_answers(doc)
     cases: dict[str, Callable[[], object]] = {
         "parse": lambda: parse_answers(doc),
         "evaluate": lambda: evaluate(doc),
+        "rules+findings": lambda: evaluate(parsed),
         "evaluate+plan": lambda: build_plan(evaluate(doc), today=TODAY),
         "evaluate+plan+report": lambda: report_from_evaluation(
             evaluate(doc), today=TODAY
         ).to_dict(),
     }
     rates = {name: rate(fn, args.seconds) for name, fn in cases.items()}
+    docs = corpus(args.corpus)
+    parsed_docs = [parse_answers(d) for d in docs]
+    corpus_rates = {
+        "parse": corpus_rate(parse_answers, docs),
+        "evaluate": corpus_rate(evaluate, docs),
+        "rules+findings": corpus_rate(evaluate, parsed_docs),
+        "evaluate+plan": corpus_rate(lambda d: build_plan(evaluate(d), today=TODAY), docs),
+    }
+    per_doc = [evaluate(p) for p in parsed_docs]
     split = phases(doc, args.seconds)
     result = {
         "machine": machine(),
@@ -184,6 +214,14 @@ def main() -> None:
         "per_second": {k: round(v) for k, v in rates.items()},
         "target_per_second_per_core": TARGET_PER_CORE,
         "ratio_to_target": {k: round(v / TARGET_PER_CORE, 3) for k, v in rates.items()},
+        "corpus": {
+            "documents": len(docs),
+            "mean_questions_answered": round(sum(len(d["answers"]) for d in docs) / len(docs), 1),
+            "mean_measures": round(sum(len(d["measures"]) for d in docs) / len(docs), 2),
+            "mean_findings": round(sum(len(e.findings) for e in per_doc) / len(docs), 2),
+            "per_second": {k: round(v) for k, v in corpus_rates.items()},
+            "ratio_to_target": {k: round(v / TARGET_PER_CORE, 3) for k, v in corpus_rates.items()},
+        },
         "evaluate_share_of_parse": round(rates["evaluate"] / rates["parse"], 3),
         # Where one evaluation's time goes (microseconds per call, each step timed alone).
         "microseconds_per_step": {k: round(v, 1) for k, v in split.items()},
@@ -214,6 +252,14 @@ def _print(result: dict[str, Any]) -> None:
     for name, per_second in result["per_second"].items():
         ratio = result["ratio_to_target"][name]
         print(f"{name:<24}{per_second:>12,}{ratio:>11.2f}x")
+    c = result["corpus"]
+    print(
+        f"corpus: {c['documents']:,} varied answer sets, on average {c['mean_questions_answered']}"
+        f" questions, {c['mean_measures']} questionnaires, {c['mean_findings']} findings"
+    )
+    for name, per_second in c["per_second"].items():
+        ratio = c["ratio_to_target"][name]
+        print(f"{'corpus ' + name:<24}{per_second:>12,}{ratio:>11.2f}x")
     print(f"target: {TARGET_PER_CORE:,}/s per core; peak memory {result['peak_mb']} MB")
     steps = result["microseconds_per_step"]
     parts = ", ".join(f"{name} {us:,.1f}" for name, us in steps.items())
