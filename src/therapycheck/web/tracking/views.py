@@ -224,28 +224,44 @@ def _with_revision(data: Any, revision: int) -> SessionFields:
 
 
 def measurement_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    person = current_person(request)
-    entry = Measurement.objects.filter(pk=pk, person=person).first()
+    entry = Measurement.objects.filter(pk=pk, person=current_person(request)).first()
+    done_url = reverse("tracking:measures")
     if entry is None:
-        if request.method == "POST":
-            # A second click, or a page left open after deleting elsewhere.
-            messages.info(request, "That entry was already deleted.")
-            return HttpResponseRedirect(reverse("tracking:measures"))
-        raise Http404("No such entry")
+        return _already_deleted(request, "That entry was already deleted.", done_url)
     instrument = _instrument_or_404(entry.instrument)
+    return _delete_or_confirm(
+        request,
+        entry,
+        done=(f"The {instrument.short_name} entry was deleted.", done_url),
+        what=f"your {instrument.short_name} for session {entry.session_number} "
+        f"({entry.taken_on:%d %B %Y}, score {entry.total:g})",
+        cancel_url=reverse("tracking:measurement", args=[entry.pk]),
+    )
+
+
+def _already_deleted(request: HttpRequest, message: str, done_url: str) -> HttpResponse:
+    if request.method == "POST":
+        # A second click, or a page left open after deleting elsewhere.
+        messages.info(request, message)
+        return HttpResponseRedirect(done_url)
+    raise Http404("No such entry")
+
+
+def _delete_or_confirm(
+    request: HttpRequest,
+    entry: Measurement | JournalEntry,
+    *,
+    done: tuple[str, str],
+    what: str,
+    cancel_url: str,
+) -> HttpResponse:
+    """Delete on POST (then say so and go to `done`'s page); otherwise ask first."""
     if request.method == "POST":
         entry.delete()
-        messages.success(request, f"The {instrument.short_name} entry was deleted.")
-        return HttpResponseRedirect(reverse("tracking:measures"))
-    return render(
-        request,
-        "tracking/confirm_delete.html",
-        {
-            "what": f"your {instrument.short_name} for session {entry.session_number} "
-            f"({entry.taken_on:%d %B %Y}, score {entry.total:g})",
-            "cancel_url": reverse("tracking:measurement", args=[entry.pk]),
-        },
-    )
+        message, done_url = done
+        messages.success(request, message)
+        return HttpResponseRedirect(done_url)
+    return render(request, "tracking/confirm_delete.html", {"what": what, "cancel_url": cancel_url})
 
 
 # --- after-session check-in -----------------------------------------------------------
@@ -455,23 +471,14 @@ def journal_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def journal_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    person = current_person(request)
-    entry = JournalEntry.objects.filter(pk=pk, person=person).first()
+    entry = JournalEntry.objects.filter(pk=pk, person=current_person(request)).first()
+    done_url = reverse("tracking:journal")
     if entry is None:
-        if request.method == "POST":
-            messages.info(request, "That journal entry was already deleted.")
-            return HttpResponseRedirect(reverse("tracking:journal"))
-        raise Http404("No such entry")
-    if request.method == "POST":
-        entry.delete()
-        messages.success(request, "The journal entry was deleted.")
-        return HttpResponseRedirect(reverse("tracking:journal"))
-    return render(
+        return _already_deleted(request, "That journal entry was already deleted.", done_url)
+    return _delete_or_confirm(
         request,
-        "tracking/confirm_delete.html",
-        {
-            "what": f"your journal entry for session {entry.session_number} "
-            f"({entry.entry_date:%d %B %Y})",
-            "cancel_url": reverse("tracking:journal"),
-        },
+        entry,
+        done=("The journal entry was deleted.", done_url),
+        what=f"your journal entry for session {entry.session_number} ({entry.entry_date:%d %B %Y})",
+        cancel_url=done_url,
     )
