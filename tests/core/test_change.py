@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from therapycheck.core.change import (
     compare,
     jt_cutoffs,
     series_status,
+    sort_points,
 )
 from therapycheck.core.instruments import get_instrument
 from therapycheck.core.instruments.schema import Band, Norms, ReliableChange, Source
@@ -342,6 +344,86 @@ def test_explanations_use_plain_words(scores: tuple[int, ...]) -> None:
     assert text and not any(word in text for word in JARGON)
 
 
+# --- the quick path for ordered whole-number series ------------------------------------
+
+
+def test_series_status_sets_every_field() -> None:
+    """series_status fills its result directly, so a field added later must not go unset."""
+    result = series_status("phq9", series(15, 14, 12))
+    names = {f.name for f in dataclasses.fields(result)}
+    assert set(vars(result)) == names
+
+
+def test_ordered_and_shuffled_points_give_the_same_status() -> None:
+    ordered = [Point(1, 20), Point(2, 16), Point(5, 12), Point(9, 13)]
+    shuffled = [ordered[2], ordered[0], ordered[3], ordered[1]]
+    assert series_status("phq9", shuffled) == series_status("phq9", ordered)
+
+
+def test_a_repeated_session_in_otherwise_ordered_points_is_an_error() -> None:
+    with pytest.raises(ValueError, match="two scores for session 2; keep one per session"):
+        series_status("phq9", [Point(1, 10), Point(2, 9), Point(2, 11), Point(3, 8)])
+
+
+def test_the_first_out_of_range_score_by_session_is_named() -> None:
+    points = [Point(4, 40), Point(1, 10), Point(2, -1)]
+    with pytest.raises(ValueError, match=r"^session 2 score -1 is outside the phq9 range 0-27$"):
+        series_status("phq9", points)
+
+
+def test_a_float_score_keeps_its_type_in_the_numbers() -> None:
+    result = series_status("phq9", [Point(1, 20.0), Point(2, 16), Point(3, 12.5)])
+    assert result.numbers["first"] == 20.0 and isinstance(result.numbers["first"], float)
+    assert result.numbers["latest"] == 12.5
+    assert result.change is not None and result.change.delta == -7.5
+
+
+def test_the_review_note_counts_this_series_sessions() -> None:
+    eight = series_status("phq9", series(15, 14, 15, 13, 14, 15, 14, 15))
+    nine = series_status("phq9", series(15, 14, 15, 13, 14, 15, 14, 13, 15))
+    assert "filled this in 8 times" in eight.explanation
+    assert "filled this in 9 times" in nine.explanation
+    assert "  " not in nine.explanation
+
+
+def test_a_stand_in_with_a_registry_id_is_judged_by_its_own_figures() -> None:
+    """Results shared between calls for registry instruments must not leak to look-alikes."""
+    series_status("phq9", series(20, 17, 13))  # the registry PHQ-9: a 6-point threshold
+    look_alike = FakeMeasure(id="phq9", max=27)  # no reliable-change figure at all
+    result = series_status(look_alike, series(20, 17, 13))
+    assert result.change is not None and result.change.threshold is None
+    assert result.status == "improving"
+    assert compare(look_alike, 20, 13).threshold is None
+
+
+def test_an_edited_copy_of_a_registry_instrument_uses_its_own_range() -> None:
+    narrow = get_instrument("phq9").model_copy(update={"max": 20})
+    assert series_status("phq9", series(10, 24, 12)).numbers["sessions"] == 3
+    with pytest.raises(ValueError, match="session 2 score 24 is outside the phq9 range 0-20"):
+        series_status(narrow, series(10, 24, 12))
+
+
+def test_sort_points_gives_a_new_list_even_when_already_sorted() -> None:
+    points = series(10, 11, 12)
+    ordered = sort_points(points)
+    assert ordered == points and ordered is not points
+    assert sort_points([]) == []
+
+
+def test_points_are_frozen_and_check_their_values() -> None:
+    point = Point(2, 14)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        point.score = 3  # type: ignore[misc]
+    assert dataclasses.replace(point, score=9) == Point(2, 9)
+    assert Point(session=1, score=2.5).score == 2.5
+    with pytest.raises(ValueError, match="session must be a whole number, got True"):
+        Point(True, 3)
+    with pytest.raises(ValueError, match="score must be a number, got True"):
+        Point(1, True)
+    with pytest.raises(ValueError, match="score must be a finite number, got inf"):
+        Point(1, math.inf)
+
+
 # --- properties ------------------------------------------------------------------------
 
 INSTRUMENTS = ("phq9", "gad7", "who5")
@@ -386,3 +468,22 @@ def test_series_status_never_crashes_on_valid_series(case: tuple[str, list[Point
     assert result.review_due <= (len(points) >= REVIEW_AFTER_SESSIONS)
     assert (result.status == "too_early") == (len(points) < 3)
     assert result.first.session == min(p.session for p in points)
+
+
+@st.composite
+def any_order_series(draw: st.DrawFn) -> tuple[str, list[Point]]:
+    instrument_id, points = draw(valid_series())
+    return instrument_id, draw(st.permutations(points))
+
+
+@given(any_order_series())
+def test_registry_and_a_plain_copy_of_it_give_the_same_status(
+    case: tuple[str, list[Point]],
+) -> None:
+    """The registry's own instruments take a quicker, partly shared path; an identical copy
+    takes the step-by-step one. Both must say exactly the same thing."""
+    instrument_id, points = case
+    copy = get_instrument(instrument_id).model_copy()
+    assert series_status(instrument_id, points) == series_status(copy, points)
+    first, last = points[0].score, points[-1].score
+    assert compare(instrument_id, first, last) == compare(copy, first, last)
