@@ -9,6 +9,7 @@ clusters and the provisional DSM-5 rule), Hatcher & Gillaspy 2006 (WAI-SR subsca
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -17,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from therapycheck.core.instruments import Instrument, UnknownInstrument, all_instruments
-from therapycheck.core.scoring import ScoringError, score
+from therapycheck.core.scoring import Score, ScoringError, score
 
 INSTRUMENTS = all_instruments()
 
@@ -352,3 +353,63 @@ def test_any_non_numeric_answer_is_refused_naming_its_item(
     with pytest.raises(ScoringError, match=f"item {number}: .* is not a number") as info:
         score(inst, mixed)
     assert info.value.item == number
+
+
+# --- the fast path and the tables built per instrument ---------------------------------
+
+
+def test_every_score_field_is_set_on_every_path() -> None:
+    # Scores are built without __init__; a field left unset would only fail much later.
+    names = {f.name for f in dataclasses.fields(Score)}
+    for answers in (MINIMUM_PATTERN, [0] * 20, tuple(MINIMUM_PATTERN), ["1"] * 20):
+        result = score("pcl5", answers)
+        assert set(vars(result)) == names
+        assert Score(**vars(result)) == result
+    for answers in ([0] * 9, [0] * 8 + [2]):
+        assert set(vars(score("phq9", answers))) == names
+
+
+@settings(deadline=None)
+@given(valid_answers())
+def test_plain_int_answers_score_the_same_as_the_careful_path(
+    case: tuple[Instrument, list[int]],
+) -> None:
+    # A list of ints takes the fast path; a tuple and numeric strings take the careful one.
+    inst, answers = case
+    fast = score(inst, answers)
+    for other in (tuple(answers), [str(value) for value in answers]):
+        careful = score(inst, other)
+        assert vars(careful) == vars(fast)
+        assert [type(v) for v in vars(careful).values()] == [type(v) for v in vars(fast).values()]
+
+
+@settings(deadline=None)
+@given(st.lists(st.sampled_from([0, 1, 2, 3, 4]), min_size=20, max_size=20))
+def test_the_pcl5_pattern_matches_a_plain_count_of_each_cluster(answers: list[int]) -> None:
+    # National Center for PTSD: B >= 1, C >= 1, D >= 2, E >= 2 items at 2 ("Moderately").
+    clusters = {"B": answers[0:5], "C": answers[5:7], "D": answers[7:14], "E": answers[14:20]}
+    needed = {"B": 1, "C": 1, "D": 2, "E": 2}
+    expected = all(sum(v >= 2 for v in clusters[c]) >= n for c, n in needed.items())
+    assert ("provisional_ptsd_pattern" in score("pcl5", answers).flags) is expected
+
+
+def test_each_score_gets_its_own_lines_and_subscales() -> None:
+    first = score("pcl5", MINIMUM_PATTERN)
+    first.interpretations.append("changed")
+    first.subscales["B"] = 99
+    second = score("pcl5", MINIMUM_PATTERN)
+    assert "changed" not in second.interpretations
+    assert second.subscales["B"] == 2
+
+
+def test_the_safety_line_names_the_item_after_an_unflagged_score_of_the_same_total() -> None:
+    assert "safety" not in score("phq9", [1, 0, 0, 0, 0, 0, 0, 0, 0]).flags
+    result = score("phq9", [0, 0, 0, 0, 0, 0, 0, 0, 1])
+    assert result.flags[0] == "safety"
+    assert "Item 9 was answered above zero" in result.interpretations[1]
+
+
+def test_an_answer_that_is_a_list_is_not_a_number() -> None:
+    with pytest.raises(ScoringError) as info:
+        score("phq9", [0, 0, [1], 0, 0, 0, 0, 0, 0])  # type: ignore[list-item]
+    assert str(info.value) == "PHQ-9 item 3: [1] is not a number"

@@ -15,13 +15,13 @@ Flags (stable strings other modules rely on):
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
+from operator import ge, itemgetter
 from typing import Any
 
-from therapycheck.core._build import build
 from therapycheck.core.instruments import Instrument, get_instrument
 from therapycheck.core.instruments.schema import Band, PatternRule, Screen, Sex
 
@@ -91,32 +91,55 @@ def score(
     inst = get_instrument(instrument) if isinstance(instrument, str) else instrument
     if sex is not None and sex not in _SEX_WORDS:
         raise ScoringError(f"sex must be 'female' or 'male', got {sex!r}")
-    plan = _plan(inst)
-    values = _parse_answers(inst, answers, plan)
-    item_scores = _item_scores(plan, values)
-    raw_total = _raw_total(plan, values, item_scores)
+    entry = _PLANS.get(id(inst))
+    plan = entry[1] if entry is not None and entry[0] is inst else _plan(inst)
+    values = tuple(answers) if answers.__class__ is list else None
+    # Fast path: plain ints (the exact type, so not True or 2.0) that are option values.
+    # Types first: an unhashable answer cannot be looked up in a set of options.
+    if values is None or [*map(type, values)] != plan.int_types or not plan.valid(values):
+        values = _parse_answers(inst, answers, plan)
+    item_scores = _item_scores(plan, values) if plan.reverse else values
+    raw_total = sum(item_scores) if plan.thresholds is None else _count_reached(plan, values)
     total = raw_total * plan.multiplier
-    subscales = {sid: _tidy(float(sum(pick(item_scores)))) for sid, pick in plan.subscales}
-    patterns = (
-        [p for p, needs in plan.patterns if _pattern_met(p, needs, values)] if plan.patterns else ()
-    )
     facts = plan.totals.get((total, sex)) or _total_facts(inst, total, sex)
-    endorsed = [n for n in plan.safety if values[n - 1] > 0] if plan.safety else ()
-    flags = _flags(facts, endorsed, patterns)
-    notes = _interpretations(facts, endorsed, patterns)
-    return build(
-        Score,
-        instrument=inst,
-        total=total,
-        raw_total=raw_total,
-        band=facts.band,
-        subscales=subscales,
-        flags=flags,
-        answers=values,
-        item_scores=item_scores,
-        interpretations=notes,
-        sex=sex,
-    )
+    subscales: dict[str, float] = {}
+    if plan.has_rules:
+        for sid, pick in plan.subscales:
+            subscales[sid] = sum(pick(item_scores))
+        endorsed: tuple[int, ...] = ()
+        for number, index in plan.safety_items:
+            if values[index] > 0:
+                endorsed = (*endorsed, number)
+        met: tuple[int, ...] = ()
+        for position, pattern, needs in plan.patterns:
+            if _pattern_met(pattern, needs, values, subscales):
+                met = (*met, position)
+        if endorsed or met:
+            # Each (endorsed safety items, met patterns) adds its own flags and lines.
+            facts = facts.variants.get((endorsed, met)) or _variant(plan, facts, endorsed, met)
+    # Built like `_build.build` (no __init__), from the facts' shared fields and this
+    # call's own; `_PER_CALL_FIELDS` and the facts' `fields` together are every field.
+    result: Score = _new_object(Score)
+    fields = result.__dict__
+    fields.update(facts.fields)
+    fields["subscales"] = subscales
+    fields["answers"] = values
+    fields["item_scores"] = item_scores
+    fields["interpretations"] = [*facts.notes]
+    return result
+
+
+_new_object = object.__new__
+# Set by `score` on every call; the rest are the same for every score with the same facts.
+_PER_CALL_FIELDS = frozenset({"subscales", "answers", "item_scores", "interpretations"})
+_FACT_FIELDS = frozenset({"instrument", "total", "raw_total", "band", "flags", "sex"})
+if {f.name for f in dataclasses.fields(Score)} != _PER_CALL_FIELDS | _FACT_FIELDS:
+    raise TypeError("scoring: Score's fields changed; update _PER_CALL_FIELDS/_FACT_FIELDS")
+
+# A picker takes some item values or scores, always as a tuple.
+_Pick = Callable[[tuple[int, ...]], tuple[int, ...]]
+# (the subscale's item values, items needed, subscale id or None, low sum, high sum)
+_Need = tuple[_Pick, int, str | None, int, int]
 
 
 # --- per-instrument tables (built once per instrument object) --------------------------
@@ -132,6 +155,16 @@ class _TotalFacts:
     total_line: str
     # The caseness line and the screen lines, in the order `_interpretations` lists them.
     lines: tuple[str, ...]
+    # Every line `_interpretations` gives when no safety item is endorsed and no pattern is met.
+    notes: tuple[str, ...]
+    # The Score fields this total decides (`_FACT_FIELDS`), flags as in the common case.
+    fields: dict[str, Any]
+    # (endorsed safety item numbers, met pattern positions) -> these facts with their flags
+    # and lines added; filled on first use, at most one entry per subset of the safety
+    # items and patterns, so it stays as small as the instrument's rules.
+    variants: dict[tuple[tuple[int, ...], tuple[int, ...]], _TotalFacts] = field(
+        default_factory=dict
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,16 +173,23 @@ class _Plan:
 
     # Option values of each item (0-based), for the one-lookup check of an int answer.
     allowed: tuple[frozenset[int], ...]
+    # `int` once per item, to check the answers' exact types in one comparison.
+    int_types: list[type]
+    # Whether plain int answers are all option values.
+    valid: Callable[[tuple[int, ...]], bool]
     # (0-based index, lowest + highest option value) of each reversed item.
     reverse: tuple[tuple[int, int], ...]
     # Per-item thresholds (0-based) for `count_threshold`, else None.
     thresholds: tuple[int, ...] | None
     multiplier: int
     # (subscale id, a function picking the subscale's item scores)
-    subscales: tuple[tuple[str, Callable[[tuple[int, ...]], tuple[int, ...]]], ...]
-    # (pattern, ((0-based item indexes, items needed), ...))
-    patterns: tuple[tuple[PatternRule, tuple[tuple[tuple[int, ...], int], ...]], ...]
-    safety: tuple[int, ...]
+    subscales: tuple[tuple[str, _Pick], ...]
+    # (position, pattern, one `_Need` per subscale the pattern names)
+    patterns: tuple[tuple[int, PatternRule, tuple[_Need, ...]], ...]
+    # (1-based number, 0-based index) of each safety item.
+    safety_items: tuple[tuple[int, int], ...]
+    # Whether there are subscales, safety items or patterns to look at.
+    has_rules: bool
     # (total, sex) -> facts, for every achievable total and each sex argument.
     totals: dict[tuple[int, Sex | None], _TotalFacts]
 
@@ -173,8 +213,11 @@ def _plan(inst: Instrument) -> _Plan:
 def _build_plan(inst: Instrument) -> _Plan:
     numbers = range(1, len(inst.items) + 1)
     method = inst.scoring.method
+    allowed = tuple(frozenset(o.value for o in inst.item_options(n)) for n in numbers)
     return _Plan(
-        allowed=tuple(frozenset(o.value for o in inst.item_options(n)) for n in numbers),
+        allowed=allowed,
+        int_types=[int] * len(allowed),
+        valid=_validator(allowed),
         reverse=tuple(
             (n - 1, sum(inst.item_range(n))) for n in numbers if n in inst.scoring.reverse_items
         ),
@@ -184,18 +227,17 @@ def _build_plan(inst: Instrument) -> _Plan:
             else None
         ),
         multiplier=inst.scoring.multiplier,
-        subscales=tuple((s.id, _picker(tuple(n - 1 for n in s.items))) for s in inst.subscales),
+        subscales=tuple((s.id, _picker(s.items)) for s in inst.subscales),
         patterns=tuple(
             (
+                position,
                 p,
-                tuple(
-                    (tuple(n - 1 for n in inst.subscale(sid).items), needed)
-                    for sid, needed in p.min_items.items()
-                ),
+                tuple(_need(inst, p, sid, needed) for sid, needed in p.min_items.items()),
             )
-            for p in inst.patterns
+            for position, p in enumerate(inst.patterns)
         ),
-        safety=inst.safety_items,
+        safety_items=tuple((n, n - 1) for n in inst.safety_items),
+        has_rules=bool(inst.subscales or inst.safety_items or inst.patterns),
         totals={
             (total, sex): _total_facts(inst, total, sex)
             for total in inst.achievable_totals()
@@ -204,11 +246,48 @@ def _build_plan(inst: Instrument) -> _Plan:
     )
 
 
-def _picker(indexes: tuple[int, ...]) -> Callable[[tuple[int, ...]], tuple[int, ...]]:
-    if len(indexes) == 1:
-        index = indexes[0]
-        return lambda scores: (scores[index],)
-    pick: Callable[[tuple[int, ...]], tuple[int, ...]] = itemgetter(*indexes)
+def _need(inst: Instrument, pattern: PatternRule, sid: str, needed: int) -> _Need:
+    """How to check that `needed` items of subscale `sid` reach the pattern's threshold.
+
+    When the subscale's items share one option set and none is reversed (so its score
+    is the sum of its answers), its sum bounds the count: a sum above `high` (the most
+    n items can add up to with fewer than `needed` at the threshold) means enough items
+    reach it, and one below `low` (the least they can add up to with `needed` there)
+    means too few do. Only sums in between need counting.
+    """
+    numbers = inst.subscale(sid).items
+    pick = _picker(numbers)
+    options = {frozenset(o.value for o in inst.item_options(n)) for n in numbers}
+    threshold = pattern.item_at_or_above
+    reversed_items = set(numbers) & set(inst.scoring.reverse_items)
+    if len(options) != 1 or reversed_items or not 1 <= needed <= len(numbers):
+        return (pick, needed, None, 0, 0)
+    values = next(iter(options))
+    below = [v for v in values if v < threshold]
+    at_or_above = [v for v in values if v >= threshold]
+    if not below or not at_or_above:
+        return (pick, needed, None, 0, 0)
+    rest = len(numbers) - needed
+    high = (needed - 1) * max(values) + (rest + 1) * max(below)
+    low = needed * min(at_or_above) + rest * min(values)
+    return (pick, needed, sid, low, high)
+
+
+def _validator(allowed: tuple[frozenset[int], ...]) -> Callable[[tuple[int, ...]], bool]:
+    if len(set(allowed)) == 1:
+        # Every item has the same options (all instruments today): one set lookup.
+        return allowed[0].issuperset
+    return lambda values: all(map(frozenset.__contains__, allowed, values))
+
+
+def _picker(numbers: Sequence[int]) -> _Pick:
+    """A function taking the given 1-based items, as a tuple, in one C-level step."""
+    indexes = tuple(n - 1 for n in numbers)
+    if len(indexes) == 1 or indexes == tuple(range(indexes[0], indexes[-1] + 1)):
+        # A run of neighbouring items (PCL-5 clusters, a single item) is a slice.
+        pick: _Pick = itemgetter(slice(indexes[0], indexes[-1] + 1))
+    else:
+        pick = itemgetter(*indexes)
     return pick
 
 
@@ -227,11 +306,23 @@ def _total_facts(inst: Instrument, total: int, sex: Sex | None) -> _TotalFacts:
     if inst.caseness is not None and inst.is_case(total):
         lines.append(f"This score is {inst.caseness.label}.")
     lines.extend(_screen_line(total, screen, positive) for screen, positive in screens)
+    total_line = _total_line(inst, total, band)
+    flag_tuple = tuple(flags)
+    fields = {
+        "instrument": inst,
+        "total": total,
+        "raw_total": total // inst.scoring.multiplier,
+        "band": band,
+        "flags": flag_tuple,
+        "sex": sex,
+    }
     return _TotalFacts(
         band=band,
-        flags=tuple(flags),
-        total_line=_total_line(inst, total, band),
+        flags=flag_tuple,
+        total_line=total_line,
         lines=tuple(lines),
+        notes=(total_line, *lines),
+        fields=fields,
     )
 
 
@@ -295,33 +386,38 @@ def _show(raw: object) -> str:
 
 
 def _item_scores(plan: _Plan, values: tuple[int, ...]) -> tuple[int, ...]:
-    if not plan.reverse:
-        return values
     scores = list(values)
     for index, low_plus_high in plan.reverse:
         scores[index] = low_plus_high - scores[index]
     return tuple(scores)
 
 
-def _raw_total(plan: _Plan, values: tuple[int, ...], item_scores: tuple[int, ...]) -> int:
-    if plan.thresholds is not None:
-        return sum([1 for v, t in zip(values, plan.thresholds, strict=True) if v >= t])
-    return sum(item_scores)
-
-
-def _tidy(value: float) -> float:
-    return int(value) if float(value).is_integer() else value
+def _count_reached(plan: _Plan, values: tuple[int, ...]) -> int:
+    """`count_threshold` scoring: how many answers reach their item's threshold."""
+    assert plan.thresholds is not None
+    # True counts as 1 and the sum of bools is an int.
+    return sum(map(ge, values, plan.thresholds))
 
 
 # --- rules -----------------------------------------------------------------------------
 
 
 def _pattern_met(
-    pattern: PatternRule, needs: tuple[tuple[tuple[int, ...], int], ...], values: tuple[int, ...]
+    pattern: PatternRule,
+    needs: tuple[_Need, ...],
+    values: tuple[int, ...],
+    subscales: dict[str, float],
 ) -> bool:
-    at_or_above = pattern.item_at_or_above
-    for indexes, needed in needs:
-        if sum([1 for i in indexes if values[i] >= at_or_above]) < needed:
+    counts = pattern.item_at_or_above.__le__
+    for pick, needed, subscale, low, high in needs:
+        if subscale is not None:
+            # The subscale's sum often settles the count without counting (see `_need`).
+            subscale_sum = subscales[subscale]
+            if subscale_sum > high:
+                continue
+            if subscale_sum < low:
+                return False
+        if sum(map(counts, pick(values))) < needed:
             return False
     return True
 
@@ -330,6 +426,24 @@ def _screen_results(inst: Instrument, total: int, sex: Sex | None) -> list[tuple
     """Each applicable screen with its result; without a sex, every sex-specific screen."""
     chosen = [s for s in inst.screens if s.sex is None or sex is None or s.sex == sex]
     return [(screen, screen.is_positive(total)) for screen in chosen]
+
+
+def _variant(
+    plan: _Plan, facts: _TotalFacts, endorsed: tuple[int, ...], met: tuple[int, ...]
+) -> _TotalFacts:
+    """The facts with endorsed safety items and met patterns added, kept for reuse."""
+    patterns = [plan.patterns[position][1] for position in met]
+    flags = _flags(facts, endorsed, patterns)
+    variant = _TotalFacts(
+        band=facts.band,
+        flags=flags,
+        total_line=facts.total_line,
+        lines=facts.lines,
+        notes=tuple(_interpretations(facts, endorsed, patterns)),
+        fields={**facts.fields, "flags": flags},
+    )
+    facts.variants[(endorsed, met)] = variant
+    return variant
 
 
 def _flags(
