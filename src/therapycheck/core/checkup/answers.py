@@ -17,6 +17,7 @@ import dataclasses
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from therapycheck.core._build import build
@@ -28,6 +29,7 @@ from therapycheck.core.scoring import Score, ScoringError, score
 
 __all__ = ["AnswersError", "ParsedAnswers", "parse_answers"]
 
+_SESSION = attrgetter("session")
 TOP_LEVEL_KEYS = frozenset(("answers", "measures", "history", "country", "version", "meta"))
 
 
@@ -166,9 +168,17 @@ def _history(raw: Any) -> dict[str, tuple[Point, ...]]:
         instrument_id = _instrument(str(key), where).id
         if not isinstance(entries, list) or not entries:
             raise AnswersError(where, 'expected a list like [{"session": 1, "score": 14}, ...]')
-        history[instrument_id] = tuple(
-            _point(entry, where, n) for n, entry in enumerate(entries, 1)
-        )
+        points: list[Point] = []
+        for n, entry in enumerate(entries, 1):
+            # Fast path: {"session": int, "score": int}, which Point accepts without a check.
+            if entry.__class__ is dict and len(entry) == 2:
+                session = entry.get("session")
+                value = entry.get("score")
+                if session.__class__ is int and value.__class__ is int:
+                    points.append(Point(session, value))
+                    continue
+            points.append(_point(entry, where, n))
+        history[instrument_id] = tuple(points)
     return history
 
 
@@ -179,11 +189,6 @@ def _point(entry: Any, where: str, n: int) -> Point:
         or "score" not in entry
     ):
         raise AnswersError(where, f'entry {n} needs "session" and "score"')
-    if len(entry) == 2:
-        session, value = entry["session"], entry["score"]
-        # Fast path: plain whole numbers are what Point would accept without a question.
-        if session.__class__ is int and value.__class__ is int:
-            return build(Point, session=session, score=value, date=None)
     extra = set(entry) - {"session", "score", "date"}
     if extra:
         raise AnswersError(where, f"entry {n}: unknown key {sorted(extra)[0]!r}")
@@ -209,13 +214,8 @@ def _add_current_scores(
         return
     for instrument_id, points in history.items():
         current = scores.get(instrument_id)
-        if current is not None and session > max(p.session for p in points):
-            total = current.total
-            if session.__class__ is int and total.__class__ is int:
-                point = build(Point, session=session, score=total, date=None)  # valid as is
-            else:
-                point = Point(session, total)
-            history[instrument_id] = (*points, point)
+        if current is not None and session > max(map(_SESSION, points)):
+            history[instrument_id] = (*points, Point(session, current.total))
 
 
 def _statuses(history: Mapping[str, tuple[Point, ...]]) -> dict[str, SeriesStatus]:
