@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/outcomes.py                 # 1M and 10M rows (about 2-3 minutes)
     .venv/bin/python benchmarks/outcomes.py --rows 1000000  # one size
     .venv/bin/python benchmarks/outcomes.py --repeat 3      # best of 3 rounds (default 2)
+    .venv/bin/python benchmarks/outcomes.py --bad-rows      # clean file vs the same with 4 bad rows
 
 Synthetic CSVs are generated once (vectorized numpy + polars) and cached under
 benchmarks/data/ (git-ignored). Every engine runs in its own fresh subprocess, one after
@@ -104,6 +105,30 @@ def write_dataset(rows: int) -> None:
     partial.rename(path)
 
 
+def bad_dataset(rows: int) -> Path:
+    """The clean file with 4 bad rows spread through it: a pair of clashing duplicates (the
+    same client, session and instrument with two scores), a score out of range and a
+    session that is not a number. Skipping them must leave the clean file's KPIs."""
+    path = DATA_DIR / f"outcomes_{rows}_bad.csv"
+    if path.exists():
+        return path
+    clean = dataset(rows).read_text(encoding="utf-8").splitlines(keepends=True)
+    header, body = clean[0], clean[1:]
+    extra = {
+        len(body) // 4: "B0000001,3,phq9,12,2024-01-01\nB0000001,3,phq9,14,2024-01-01\n",
+        len(body) // 2: "B0000002,2,phq9,99,2024-01-01\n",
+        3 * len(body) // 4: "B0000003,two,gad7,5,2024-01-01\n",
+    }
+    partial = path.with_suffix(".partial")
+    with partial.open("w", encoding="utf-8") as out:
+        out.write(header)
+        for number, line in enumerate(body):
+            out.write(extra.get(number, ""))
+            out.write(line)
+    partial.rename(path)
+    return path
+
+
 def dataset(rows: int) -> Path:
     path = dataset_path(rows)
     if not path.exists():
@@ -119,6 +144,14 @@ def run_therapycheck(path: str) -> dict[str, Any]:
     from therapycheck.analytics.pipeline import analyse_file
 
     return analyse_file(path).as_dict()
+
+
+def run_therapycheck_skipping(path: str) -> dict[str, Any]:
+    """What `therapycheck outcomes --skip-bad-rows` does: skip and describe the bad rows."""
+    from therapycheck.analytics.pipeline import analyse_file
+
+    report = analyse_file(path, skip_bad_rows=True)
+    return {**report.as_dict(), "bad_rows": report.bad_rows.height}
 
 
 def run_pandas(path: str, engine: str) -> dict[str, Any]:
@@ -201,12 +234,13 @@ def child_main(engine: str, path: str) -> None:
     """In a fresh process: import what the engine needs, time only the work, report."""
     runners = {
         "therapycheck": run_therapycheck,
+        "therapycheck-skipping": run_therapycheck_skipping,
         "pandas-c": lambda p: run_pandas(p, "c"),
         "pandas-pyarrow": lambda p: run_pandas(p, "pyarrow"),
         "duckdb": run_duckdb,
     }
     # Imports happen before the clock starts: start-up is measured separately (the CLI run).
-    if engine == "therapycheck":
+    if engine.startswith("therapycheck"):
         import therapycheck.analytics.pipeline  # noqa: F401
     elif engine.startswith("pandas"):
         import pandas  # noqa: F401
@@ -215,7 +249,7 @@ def child_main(engine: str, path: str) -> None:
     started = time.perf_counter()
     result = runners[engine](path)
     seconds = time.perf_counter() - started
-    counts = {key: result[key] for key in COUNT_KEYS}
+    counts = {key: result[key] for key in (*COUNT_KEYS, "skipped_rows") if key in result}
     print(json.dumps({"result": counts, "seconds": seconds, "peak_mb": peak_rss_mb()}))
 
 
@@ -289,6 +323,27 @@ def table(rows: int, runs: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def bad_rows_benchmark(rows: int, repeat: int) -> str:
+    """The clean file, and the same file with 4 bad rows skipped (the slow path)."""
+    clean, bad = dataset(rows), bad_dataset(rows)
+    timed: dict[str, list[dict[str, Any]]] = {"clean": [], "4 bad rows": []}
+    for _ in range(repeat):
+        timed["clean"].append(run_engine("therapycheck", clean))
+        timed["4 bad rows"].append(run_engine("therapycheck-skipping", bad))
+    runs = {name: best_of(results) for name, results in timed.items()}
+    found, expected = dict(runs["4 bad rows"]["result"]), dict(runs["clean"]["result"])
+    if found.pop("skipped_rows", None) != 4 or expected.pop("skipped_rows", 0) or found != expected:
+        raise SystemExit(f"skipping the bad rows gave {runs['4 bad rows']['result']}")
+    base = runs["clean"]["seconds"]
+    lines = [f"\n{rows:,} rows: analyse_file, clean vs with 4 bad rows skipped"]
+    for name, run in runs.items():
+        lines.append(
+            f"{name:<12} {run['seconds']:>8.2f} s {run['peak_mb']:>8.0f} MB "
+            f"{run['seconds'] / base:>6.2f}x the clean file"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -297,6 +352,9 @@ def main() -> None:
     parser.add_argument("--child", nargs=2, metavar=("ENGINE", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--repeat", type=int, default=2, help="rounds; the fastest counts")
     parser.add_argument("--generate", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--bad-rows", action="store_true", help="time the bad-row path against the clean file"
+    )
     args = parser.parse_args()
     if args.child:
         child_main(*args.child)
@@ -313,7 +371,10 @@ def main() -> None:
     print("pandas/x: how many times faster than the best pandas; x/floor: time / DuckDB floor")
     print(f"best of {args.repeat} interleaved rounds; peak MB is the highest of the rounds")
     for rows in args.rows or DEFAULT_ROWS:
-        print(table(rows, benchmark(rows, args.repeat)), flush=True)
+        if args.bad_rows:
+            print(bad_rows_benchmark(rows, args.repeat), flush=True)
+        else:
+            print(table(rows, benchmark(rows, args.repeat)), flush=True)
 
 
 if __name__ == "__main__":
