@@ -150,7 +150,8 @@ class _Codegen:
         self.prefetch.setdefault(name, f"{name} = {source}.get({key!r})")
         return name
 
-    def _const(self, value: Any) -> str:
+    def const(self, value: Any) -> str:
+        """A name for `value` in the generated function (bound when it is built)."""
         name = f"C{len(self.consts)}"
         self.consts[name] = value
         return name
@@ -201,15 +202,15 @@ class _Codegen:
         if spec.equals is not None:
             return f"({var} == {spec.equals!r})"
         if spec.in_ is not None:
-            return f"({var} in {self._const(frozenset(spec.in_))})"
+            return f"({var} in {self.const(frozenset(spec.in_))})"
         if spec.includes is not None:
-            chosen = self._const(frozenset(spec.includes))
+            chosen = self.const(frozenset(spec.includes))
             return f"({var} is not None and not {chosen}.isdisjoint({var}))"
         if spec.count_gte is not None:
             exclusive = frozenset(str(o.id) for o in question.options if o.exclusive)
             if not exclusive:
                 return f"({var} is not None and len({var}) >= {spec.count_gte})"
-            ex = self._const(exclusive)
+            ex = self.const(exclusive)
             counted = f"len({var}) - len({ex}.intersection({var}))"
             return f"({var} is not None and {counted} >= {spec.count_gte})"
         return self._numeric(var, spec)
@@ -240,7 +241,7 @@ class _Codegen:
         if spec.answered is not None:
             return f"({sc} is {'not ' if spec.answered else ''}None)"
         if spec.in_ is not None:
-            bands = self._const(frozenset(str(v) for v in spec.in_))
+            bands = self.const(frozenset(str(v) for v in spec.in_))
             return f"({sc} is not None and {sc}.band is not None and {sc}.band.label in {bands})"
         if spec.item is not None:
             it = self._local("it", "items", inst)
@@ -268,7 +269,7 @@ class _Codegen:
         unknown = wanted - set(STATUS_VALUES)
         if unknown:
             raise ValueError(f"unknown series status {sorted(unknown)}; known: {STATUS_VALUES}")
-        names = self._const(wanted)
+        names = self.const(wanted)
         review = "" if spec.review_due is None else f" and s.review_due is {spec.review_due}"
         if inst == "any":
             return f"any(s.status in {names}{review} for s in statuses.values())"
@@ -352,7 +353,7 @@ def compile_grouped_rule_set(
     body.extend(f"{name} = []" for name in local.values())
     for index in _checked_order(conditions, order):
         group, value = payloads[index]
-        body.append(f"if {gen.expr(conditions[index])}: {local[group]}.append({gen._const(value)})")
+        body.append(f"if {gen.expr(conditions[index])}: {local[group]}.append({gen.const(value)})")
     body.append("fired = {}")
     body.extend(f"if {name}: fired[{group!r}] = {name}" for group, name in local.items())
     body.append("return fired")
