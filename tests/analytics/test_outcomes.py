@@ -289,3 +289,46 @@ def test_per_client_totals_agree_with_the_kpis(rows: list[Row]) -> None:
     assert finished.height == result.finished_treatment
     assert finished["case_at_start"].sum() == result.case_at_start
     assert table["reliable_recovery"].sum() == result.reliable_recovery
+
+
+@st.composite
+def datasets_with_clashes(draw: st.DrawFn) -> list[Row]:
+    """A random service plus a few rows that repeat a cell with another score."""
+    rows = draw(datasets())
+    extra = draw(
+        st.lists(
+            st.tuples(st.sampled_from(rows or [("a", 1, "phq9", 3)]), st.integers(0, 21)),
+            max_size=4,
+        )
+    )
+    return rows + [
+        (client, session, instrument, score) for (client, session, instrument, _), score in extra
+    ]
+
+
+def _without_clashes(rows: list[Row]) -> list[Row]:
+    scores: dict[tuple[str, int, str], set[int]] = defaultdict(set)
+    for client, session, instrument, score in rows:
+        scores[(client, session, instrument)].add(score)
+    return [row for row in rows if len(scores[row[:3]]) == 1]
+
+
+@settings(max_examples=150, deadline=None)
+@given(datasets_with_clashes())
+def test_kpis_skipping_conflicts_equal_the_kpis_of_the_rows_without_them(rows: list[Row]) -> None:
+    result, clash = outcomes.compute_kpis_skipping_conflicts(frame(rows))
+    clean = _without_clashes(rows)
+    assert result == kpis(clean)
+    clashing_kpi_cells = {
+        row[:3] for row in rows if row not in clean and row[2] in ("phq9", "gad7")
+    }
+    assert (clash is not None) == bool(clashing_kpi_cells)
+
+
+def test_a_clash_leaves_out_only_that_instruments_score_in_that_session() -> None:
+    rows = [*course("a", (1, 15, 10), (2, 5, 3)), ("a", 2, "phq9", 6)]
+    result, clash = outcomes.compute_kpis_skipping_conflicts(frame(rows))
+    assert clash is not None
+    # Session 2 keeps its GAD-7 but has no PHQ-9 left, so it is not paired: not finished.
+    assert result == kpis([*course("a", (1, 15, 10)), ("a", 2, "gad7", 3)])
+    assert result.finished_treatment == 0

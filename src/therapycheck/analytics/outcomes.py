@@ -138,9 +138,14 @@ class ConflictingScores(ValueError):
     so the caller can describe them without grouping every row again.
     """
 
-    def __init__(self, sessions: pl.DataFrame, key: pl.Expr) -> None:
+    def __init__(
+        self, sessions: pl.DataFrame, key: pl.Expr, table: pl.DataFrame | None = None
+    ) -> None:
         super().__init__("the same client, session and instrument has different scores")
         self.sessions, self.key = sessions, key
+        # The whole session table the clash was found in, so the KPIs can go on without
+        # the clashing scores instead of grouping every row again.
+        self.table = table
 
     def where(self, rows: pl.DataFrame) -> pl.DataFrame:
         # First by client key alone (a cheap membership test), then by session on the few
@@ -303,7 +308,7 @@ def _sessions(rows: pl.LazyFrame, fast_key: FastKey | None, rules: KpiRules) -> 
         raise _HashCollision
     if _has_conflicts(sessions):
         clashing = sessions.filter(_differs()).select("key0", "session", clash=pl.lit(True))
-        raise ConflictingScores(clashing, key)
+        raise ConflictingScores(clashing, key, sessions)
     return sessions
 
 
@@ -332,6 +337,49 @@ def compute_kpis(rows: pl.DataFrame | pl.LazyFrame, rules: KpiRules | None = Non
     except _HashCollision:
         clients = _client_level(_sessions(lazy, None, rules), rules).collect()
     return _totals(clients.lazy(), rules)
+
+
+def compute_kpis_skipping_conflicts(
+    rows: pl.DataFrame | pl.LazyFrame, rules: KpiRules | None = None
+) -> tuple[OutcomeKpis, ConflictingScores | None]:
+    """The KPIs as if every row of a clashing (client, session, instrument) were left out,
+    and the clash (None when there is none), from one grouping of the rows.
+
+    A clash leaves that instrument's scores out of that session, exactly what dropping
+    its rows and computing again would give, at a fraction of the cost on a big file.
+    """
+    rules = rules or KpiRules.from_registry()
+    lazy = rows.lazy()
+    try:
+        return _kpis_skipping(lazy, _fast_client_key, rules)
+    except _HashCollision:
+        return _kpis_skipping(lazy, None, rules)
+
+
+def _kpis_skipping(
+    rows: pl.LazyFrame, fast_key: FastKey | None, rules: KpiRules
+) -> tuple[OutcomeKpis, ConflictingScores | None]:
+    clash: ConflictingScores | None = None
+    try:
+        sessions = _sessions(rows, fast_key, rules)
+    except ConflictingScores as found:
+        assert found.table is not None  # `_sessions` always attaches it
+        clash, sessions = found, _without_clashing_scores(found.table)
+    clients = _client_level(sessions, rules).collect()
+    if fast_key is not None and _collided(clients):
+        raise _HashCollision
+    return _totals(clients.lazy(), rules), clash
+
+
+def _without_clashing_scores(sessions: pl.DataFrame) -> pl.DataFrame:
+    """The session table with the scores of a clashing instrument emptied (as if absent)."""
+    columns = []
+    for name in ("phq", "gad"):
+        low, high = pl.col(f"{name}_min"), pl.col(f"{name}_max")
+        keep = (low == high).fill_null(True)
+        columns += [pl.when(keep).then(low).alias(low.meta.output_name())]
+        columns += [pl.when(keep).then(high).alias(high.meta.output_name())]
+    return sessions.with_columns(columns)
 
 
 PER_CLIENT_COLUMNS = (

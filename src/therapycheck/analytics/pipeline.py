@@ -15,10 +15,9 @@ import polars as pl
 from therapycheck.analytics import readers
 from therapycheck.analytics.outcomes import (
     KPI_INSTRUMENTS,
-    ConflictingScores,
     KpiRules,
     OutcomeKpis,
-    compute_kpis,
+    compute_kpis_skipping_conflicts,
     per_client,
 )
 from therapycheck.analytics.readers import BadRowsError
@@ -70,11 +69,11 @@ def analyse_file(
     bad = pl.concat([bad, conflicts]).sort("line") if not conflicts.is_empty() else bad
     if not bad.is_empty() and not skip_bad_rows:
         raise BadRowsError(bad, source.unit)
-    if kpis is None:
-        good = _without(good, conflicts, source)
-        kpis = compute_kpis(good.drop("index"), rules)
     on_step("finishing")
-    table = per_client(good.drop("index", strict=False), rules) if with_per_client else None
+    table = None
+    if with_per_client:
+        usable = _without(good, conflicts, source) if not conflicts.is_empty() else good
+        table = per_client(usable.drop("index", strict=False), rules)
     return OutcomeReport(kpis, bad.height, bad, table, source.unit)
 
 
@@ -91,18 +90,15 @@ def _checked(
 
 def _kpis_and_conflicts(
     source: readers.SourceFile, good: pl.DataFrame, rules: KpiRules, present: list[str]
-) -> tuple[OutcomeKpis | None, pl.DataFrame]:
-    """KPIs when there are no clashing duplicates; otherwise None and the clashing rows."""
+) -> tuple[OutcomeKpis, pl.DataFrame]:
+    """The KPIs without any clashing rows, and the clashing rows (of every instrument)."""
     only_kpi = set(present) <= set(KPI_INSTRUMENTS)
     conflicts = [readers.empty_bad_rows() if only_kpi else _other_conflicts(source, good)]
-    kpis: OutcomeKpis | None = None
-    try:
-        kpis = compute_kpis(good.drop("index", strict=False), rules)
-    except ConflictingScores as clash:
+    kpis, clash = compute_kpis_skipping_conflicts(good.drop("index", strict=False), rules)
+    if clash is not None:
         kpi_rows = clash.where(_indexed(good)).filter(pl.col("instrument").is_in(KPI_INSTRUMENTS))
         conflicts.append(readers.conflicting_rows(source, kpi_rows))
-    found = pl.concat(conflicts)
-    return (kpis if found.is_empty() else None), found
+    return kpis, pl.concat(conflicts)
 
 
 def _other_conflicts(source: readers.SourceFile, good: pl.DataFrame) -> pl.DataFrame:
