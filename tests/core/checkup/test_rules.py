@@ -161,6 +161,18 @@ def test_numeric_bounds_include_their_ends() -> None:
     assert not _check({"answer": "sessions", "lt": 3}, answers={})
 
 
+def test_a_bound_with_a_fraction_keeps_its_fraction() -> None:
+    assert _check({"answer": "trust", "lte": 2.5}, answers={"trust": 2})
+    assert not _check({"answer": "trust", "lte": 2.5}, answers={"trust": 3})
+    assert _check({"measure": "phq9", "gt": 9.5}, scores={"phq9": _Total(10)})
+    assert not _check({"measure": "phq9", "gt": 10.5}, scores={"phq9": _Total(10)})
+
+
+class _Total:
+    def __init__(self, total: float) -> None:
+        self.total = total
+
+
 def test_includes_and_count_work_on_multi_answers() -> None:
     answers = {"other_changes": ("coping", "sleep_energy")}
     assert _check({"answer": "other_changes", "includes": ["coping"]}, answers=answers)
