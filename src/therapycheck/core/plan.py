@@ -521,7 +521,9 @@ def _answer_lines(evaluation: Evaluation) -> list[str]:
                 continue
             seen.add(str(qid))
             lines.append(f'To "{question.text}" I answered "{question.label(value)}".')
-    return lines[:_MAX_ANSWER_LINES]
+            if len(lines) == _MAX_ANSWER_LINES:
+                return lines
+    return lines
 
 
 def build_guide(evaluation: Evaluation) -> ConversationGuide:
