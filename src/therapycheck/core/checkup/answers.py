@@ -86,7 +86,6 @@ def _answers(raw: Any, bank: QuestionBank) -> dict[str, Any]:
     checkers = bank.checkers
     choices = bank.choices
     ranges = bank.number_ranges
-    multis = bank.multi_options
     answers: dict[str, Any] = {}
     for qid, value in raw.items():
         # Fast paths for valid answers of the common shapes; anything else (skips, odd
@@ -105,18 +104,6 @@ def _answers(raw: Any, bank: QuestionBank) -> dict[str, Any]:
             bounds = ranges.get(qid)
             if bounds is not None and bounds[0] <= value <= bounds[1]:
                 answers[qid] = value
-                continue
-        elif value.__class__ is list and (options := multis.get(qid)) is not None:
-            try:
-                chosen = tuple(dict.fromkeys(value))
-            except TypeError:
-                chosen = None
-            if (
-                chosen is not None
-                and options[0].issuperset(chosen)
-                and (len(chosen) < 2 or options[1].isdisjoint(chosen))
-            ):
-                answers[qid] = chosen
                 continue
         check = checkers.get(qid)
         if check is None:

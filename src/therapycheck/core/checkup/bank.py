@@ -187,6 +187,13 @@ class Question:
     max: int | None
     context: str | None
 
+    def option_ids(self) -> frozenset[str]:
+        return frozenset(str(o.id) for o in self.options)
+
+    def exclusive_ids(self) -> frozenset[str]:
+        """Options that cannot be chosen together with others ("none of these")."""
+        return frozenset(str(o.id) for o in self.options if o.exclusive)
+
     def label(self, value: Any) -> str:
         """The words for an answer value, as the person saw them."""
         if isinstance(value, list | tuple):
@@ -310,12 +317,13 @@ def _number_checker(q: Question) -> Checker:
 
 
 def _multi_checker(q: Question) -> Checker:
-    allowed = frozenset(str(o.id) for o in q.options)
-    exclusive = frozenset(str(o.id) for o in q.options if o.exclusive)
+    allowed = q.option_ids()
+    exclusive = q.exclusive_ids()
     hint = ", ".join(repr(o.id) for o in q.options)
 
     def check(value: Any) -> Any:
-        if not isinstance(value, list | tuple):
+        # The exact types first: most answers are plain lists, and isinstance is slower.
+        if value.__class__ is not list and not isinstance(value, list | tuple):
             raise AnswersError(q.id, f"{_show(value)} is not a list of option ids")
         try:
             chosen = tuple(dict.fromkeys(value))
@@ -369,16 +377,6 @@ class QuestionBank:
             q.id: (q.min, q.max)
             for q in self.questions
             if q.type == "number" and q.min is not None and q.max is not None
-        }
-        # question id -> (option ids, exclusive option ids) for multi questions, so parsing
-        # accepts a plain list of known, compatible options without calling the checker.
-        self.multi_options: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-            q.id: (
-                frozenset(str(o.id) for o in q.options),
-                frozenset(str(o.id) for o in q.options if o.exclusive),
-            )
-            for q in self.questions
-            if q.type == "multi"
         }
         # question id -> Context field, for the few questions that describe the therapy.
         self.context_fields: dict[str, str] = {

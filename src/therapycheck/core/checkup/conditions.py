@@ -207,7 +207,7 @@ class _Codegen:
             chosen = self.const(frozenset(spec.includes))
             return f"({var} is not None and not {chosen}.isdisjoint({var}))"
         if spec.count_gte is not None:
-            exclusive = frozenset(str(o.id) for o in question.options if o.exclusive)
+            exclusive = question.exclusive_ids()
             if not exclusive:
                 return f"({var} is not None and len({var}) >= {spec.count_gte})"
             ex = self.const(exclusive)
