@@ -228,8 +228,11 @@ def test_the_compiled_rule_set_agrees_with_each_rule_alone() -> None:
     rules = rule_set()
     answers = {"trust": 1, "sessions": 2, "expect_fast": 5, "feels_working": 1, "chosen": "court"}
     state = State(answers=answers)
-    fired = set(rules.fire(state.answers, state.items, state.scores, state.statuses, state.facts))
-    alone = {n for n, rule in enumerate(rules.rules) if rule.pred(state)}
+    grouped = rules.fire_grouped(
+        state.answers, state.items, state.scores, state.statuses, state.facts
+    )
+    fired = {rule.id for group in grouped.values() for rule in group}
+    alone = {rule.id for rule in rules.rules if rule.pred(state)}
     assert fired == alone and fired
 
 

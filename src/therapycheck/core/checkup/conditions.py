@@ -18,7 +18,7 @@ plain Python closures, so evaluating a check-up never parses YAML or runs pydant
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -132,8 +132,8 @@ class CompileEnv:
 
 # Conditions compile to Python source (from validated ids and repr'd constants only), which
 # is turned into a function once at load time. One generator serves both a single
-# condition (`compile_condition`) and a whole rule set (`compile_rule_set`), so a check-up
-# runs as one flat function with no per-condition call overhead.
+# condition (`compile_condition`) and a whole rule set (`compile_grouped_rule_set`), so a
+# check-up runs as one flat function with no per-condition call overhead.
 
 
 class _Codegen:
@@ -309,32 +309,10 @@ def compile_condition(spec: CondSpec, env: CompileEnv) -> Pred:
     return pred
 
 
-RuleSetFn = Callable[
-    [dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]], list[int]
-]
 GroupedFn = Callable[
     [dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]],
     dict[str, list[Any]],
 ]
-
-
-def compile_rule_set(
-    conditions: list[CondSpec], env: CompileEnv, *, order: list[int] | None = None
-) -> RuleSetFn:
-    """One function that returns the indexes of the conditions that hold.
-
-    Named conditions are computed once, up front, in definition order. The indexes come
-    in list order, or in `order` (a permutation of the indexes) when given; conditions
-    have no side effects, so the order they are tested in changes nothing else.
-    """
-    gen = _Codegen(env, inline_refs=False)
-    body = _refs_body(gen, env)
-    body.append("fired = []")
-    for index in _checked_order(conditions, order):
-        body.append(f"if {gen.expr(conditions[index])}: fired.append({index})")
-    body.append("return fired")
-    built: RuleSetFn = gen.build("_rule_set", _ARGS, body)
-    return built
 
 
 def compile_grouped_rule_set(
@@ -346,39 +324,30 @@ def compile_grouped_rule_set(
 ) -> GroupedFn:
     """One function that returns, for each group, the payloads of its conditions that hold.
 
-    `payloads[i]` is (group, value) for condition i, for example (factor, rule). Groups with
-    nothing that holds are left out; within a group, values come in `order` (or list order).
-    Building the groups inside the generated function saves a Python loop per evaluation.
+    `payloads[i]` is (group, value) for condition i, for example (factor, rule). Named
+    conditions are computed once, up front, in definition order. Groups with nothing that
+    holds are left out; within a group, values come in `order` (a permutation of the
+    indexes) or in list order. Conditions have no side effects, so the order they are
+    tested in changes nothing else.
     """
     if len(payloads) != len(conditions):
         raise ValueError("give one (group, value) payload per condition")
+    indexes = range(len(conditions)) if order is None else order
+    if sorted(indexes) != list(range(len(conditions))):
+        raise ValueError("order must list every condition index once")
     gen = _Codegen(env, inline_refs=False)
-    body = _refs_body(gen, env)
+    body = [f"r_{name} = {gen.expr(spec)}" for name, spec in env.refs.items()]
     groups = list(dict.fromkeys(group for group, _ in payloads))
     local = {group: f"g{n}" for n, group in enumerate(groups)}
     body.extend(f"{name} = []" for name in local.values())
-    for index in _checked_order(conditions, order):
+    for index in indexes:
         group, value = payloads[index]
         body.append(f"if {gen.expr(conditions[index])}: {local[group]}.append({gen.const(value)})")
     body.append("fired = {}")
     body.extend(f"if {name}: fired[{group!r}] = {name}" for group, name in local.items())
     body.append("return fired")
-    built: GroupedFn = gen.build("_rule_groups", _ARGS, body)
+    built: GroupedFn = gen.build("_rule_groups", "answers, items, scores, statuses, facts", body)
     return built
-
-
-_ARGS = "answers, items, scores, statuses, facts"
-
-
-def _refs_body(gen: _Codegen, env: CompileEnv) -> list[str]:
-    return [f"r_{name} = {gen.expr(spec)}" for name, spec in env.refs.items()]
-
-
-def _checked_order(conditions: list[CondSpec], order: list[int] | None) -> Sequence[int]:
-    indexes = range(len(conditions)) if order is None else order
-    if sorted(indexes) != list(range(len(conditions))):
-        raise ValueError("order must list every condition index once")
-    return indexes
 
 
 def _check_answer_ops(spec: CondSpec, question: Question) -> None:

@@ -22,12 +22,10 @@ from therapycheck.core.checkup.conditions import (
     CondSpec,
     GroupedFn,
     Pred,
-    RuleSetFn,
     StateLike,
     answer_refs,
     compile_condition,
     compile_grouped_rule_set,
-    compile_rule_set,
     walk,
 )
 from therapycheck.core.checkup.model import FACTOR_IDS, SEVERITY_RANK, Severity
@@ -350,10 +348,8 @@ class RuleSet:
     definitions: Mapping[str, CondSpec]
     tempering: tuple[Tempering, ...]
     # All rule conditions compiled into one function: (answers, items, scores, statuses,
-    # facts) -> indexes of the rules that fire, in file order.
-    fire: RuleSetFn
-    # The same test, giving factor -> the rules that fire for it, each list by (severity
-    # rank, -weight), ties in file order: the order a finding shows its rules in.
+    # facts) -> factor -> the rules that fire for it, each list by (severity rank, -weight),
+    # ties in file order: the order a finding shows its rules in.
     fire_grouped: GroupedFn
 
     def for_factor(self, factor: str) -> list[Rule]:
@@ -409,14 +405,12 @@ def build_rules(data: Mapping[str, Any], bank: QuestionBank) -> RuleSet:
     rules = tuple(_rule(r, env, bank) for r in spec.rules)
     tempering = tuple(Tempering(t.factor, frozenset(t.lowers), t.note) for t in spec.tempering)
     conditions = [r.when for r in rules]
-    fire = compile_rule_set(conditions, env)
     # Strongest evidence first (the order a finding lists its rules in); ties in file order.
     ranked = sorted(range(len(rules)), key=lambda n: (rules[n].order, n))
     return RuleSet(
         rules=rules,
         definitions=spec.definitions,
         tempering=tempering,
-        fire=fire,
         fire_grouped=compile_grouped_rule_set(
             conditions, env, [(r.factor, r) for r in rules], order=ranked
         ),
