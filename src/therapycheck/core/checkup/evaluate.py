@@ -118,9 +118,7 @@ def _finding(factor: str, matched: list[Rule], state: State) -> Finding:
         sources[rule.source] = None
         ids.append(rule.id)
         hundredths += rule.hundredths
-        for q in rule.questions:
-            if q in answers:
-                quoted[q] = answers[q]
+        quoted.update(rule.quote(answers))
     return _new_finding(
         factor=factor,
         severity=matched[0].severity,
