@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from therapycheck.core._build import build
+from therapycheck.core._build import build, constructor
 
 if TYPE_CHECKING:
     from therapycheck.core.instruments.schema import Band, Norms, ReliableChange
@@ -399,6 +399,10 @@ class SeriesStatus:
         }
 
 
+# The hottest constructor here: no __init__ runs, and Python checks every field is given.
+_new_series_status = constructor(SeriesStatus)
+
+
 def series_status(instrument: Measure | str, points: Sequence[Point]) -> SeriesStatus:
     """The status of a series: too early, improving, improved, recovered, stuck or worse."""
     # A registry id (the usual call) gives the instrument and its whole scores at once.
@@ -431,10 +435,7 @@ def series_status(instrument: Measure | str, points: Sequence[Point]) -> SeriesS
         judgement = _judge(measure, stage, first.score, latest.score)
     change, status, text, threshold = judgement
     review_due = measured >= REVIEW_AFTER_SESSIONS and status not in _GOOD_ENOUGH
-    # Filled directly rather than through `build` (this is the hottest constructor);
-    # tests check that every field is set.
-    result: SeriesStatus = object.__new__(SeriesStatus)
-    result.__dict__.update(
+    return _new_series_status(
         instrument=measure.id,
         status=status,
         review_due=review_due,
@@ -451,7 +452,6 @@ def series_status(instrument: Measure | str, points: Sequence[Point]) -> SeriesS
         change=change,
         points=tuple(ordered),
     )
-    return result
 
 
 # A reliable improvement needs no review of the plan, however many sessions it took.
