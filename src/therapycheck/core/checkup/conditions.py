@@ -20,9 +20,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from therapycheck.core.change import Status
 
 if TYPE_CHECKING:
     from therapycheck.core.checkup.bank import Question
@@ -30,14 +32,8 @@ if TYPE_CHECKING:
 SUBJECTS = ("any", "all", "not", "ref", "fact", "answer", "measure", "status")
 _NUMERIC_OPS = ("gte", "gt", "lte", "lt")
 _ANSWER_OPS = ("equals", "in", "includes", "count_gte", "answered", *_NUMERIC_OPS)
-STATUS_VALUES = (
-    "too_early",
-    "improving",
-    "reliably_improved",
-    "recovered",
-    "no_reliable_change",
-    "deteriorated",
-)
+# The series statuses core.change can give, in its own order.
+STATUS_VALUES: tuple[str, ...] = get_args(Status)
 
 
 class CondSpec(BaseModel):
