@@ -138,9 +138,7 @@ class ConflictingScores(ValueError):
     so the caller can describe them without grouping every row again.
     """
 
-    def __init__(
-        self, sessions: pl.DataFrame, key: pl.Expr, table: pl.DataFrame | None = None
-    ) -> None:
+    def __init__(self, sessions: pl.DataFrame, key: pl.Expr, table: pl.DataFrame) -> None:
         super().__init__("the same client, session and instrument has different scores")
         self.sessions, self.key = sessions, key
         # The whole session table the clash was found in, so the KPIs can go on without
@@ -320,23 +318,12 @@ def _collided(table: pl.DataFrame) -> bool:
     return bool(table.select((pl.col("check_min") != pl.col("check_max")).any()).item())
 
 
-def _fast_clients(rows: pl.LazyFrame, rules: KpiRules) -> pl.DataFrame:
-    sessions = _sessions(rows, _fast_client_key, rules)
-    clients = _client_level(sessions, rules).collect()
-    if _collided(clients):
-        raise _HashCollision
-    return clients
-
-
 def compute_kpis(rows: pl.DataFrame | pl.LazyFrame, rules: KpiRules | None = None) -> OutcomeKpis:
     """The contract's KPIs over checked rows. Raises ConflictingScores for clashing duplicates."""
-    rules = rules or KpiRules.from_registry()
-    lazy = rows.lazy()
-    try:
-        clients = _fast_clients(lazy, rules)
-    except _HashCollision:
-        clients = _client_level(_sessions(lazy, None, rules), rules).collect()
-    return _totals(clients.lazy(), rules)
+    kpis, clash = compute_kpis_skipping_conflicts(rows, rules)
+    if clash is not None:
+        raise clash
+    return kpis
 
 
 def compute_kpis_skipping_conflicts(
@@ -363,7 +350,6 @@ def _kpis_skipping(
     try:
         sessions = _sessions(rows, fast_key, rules)
     except ConflictingScores as found:
-        assert found.table is not None  # `_sessions` always attaches it
         clash, sessions = found, _without_clashing_scores(found.table)
     clients = _client_level(sessions, rules).collect()
     if fast_key is not None and _collided(clients):
