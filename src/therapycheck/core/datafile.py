@@ -53,7 +53,11 @@ def load_mapping(package: str, name: str) -> dict[str, Any]:
 
     Errors name the file, so a bad edit to clinical data says where it is.
     """
-    text = resources.files(package).joinpath(name).read_text(encoding="utf-8")
+    return parse_mapping(resources.files(package).joinpath(name).read_text(encoding="utf-8"), name)
+
+
+def parse_mapping(text: str, name: str) -> dict[str, Any]:
+    """YAML text whose top level must be a mapping; a ValueError names `name`."""
     try:
         data = load_yaml(text)
     except (yaml.YAMLError, DuplicateKeyError) as exc:

@@ -14,10 +14,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
-from therapycheck.core.datafile import DuplicateKeyError, load_yaml
+from therapycheck.core.datafile import parse_mapping
 from therapycheck.core.instruments.schema import (
     Band,
     Caseness,
@@ -96,11 +95,9 @@ def instrument_from_dict(data: dict[str, Any], origin: str = "<dict>") -> Instru
 
 def _load_file(name: str, text: str) -> Instrument:
     try:
-        data = load_yaml(text)
-    except (yaml.YAMLError, DuplicateKeyError) as exc:
-        raise InstrumentDataError(f"{name}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise InstrumentDataError(f"{name}: expected a mapping at the top level")
+        data = parse_mapping(text, name)
+    except ValueError as exc:
+        raise InstrumentDataError(str(exc)) from exc
     instrument = instrument_from_dict(data, name)
     if f"{instrument.id}.yaml" != name:
         raise InstrumentDataError(f"{name}: the file name must be the id ({instrument.id})")
