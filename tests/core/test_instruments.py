@@ -394,3 +394,11 @@ def test_a_data_file_must_be_named_after_its_id() -> None:
     text = yaml.safe_dump(raw_data("phq9"))
     with pytest.raises(InstrumentDataError, match="file name"):
         _load_file("depression.yaml", text)
+
+
+def test_an_item_answer_is_named_in_the_words_of_its_option() -> None:
+    phq9 = get_instrument("phq9")
+    assert phq9.item_label(9, 0) == "Not at all"
+    assert phq9.item_label(9, 3) == "Nearly every day"
+    # A value no option has is shown as the number itself.
+    assert phq9.item_label(9, 7) == "7"

@@ -278,27 +278,7 @@ def _measure_placeholder(path: str, rule_id: str) -> Renderer:
 def _item_label(sc: Any, number: int) -> str:
     if sc is None:
         return ""
-    value = sc.answers[number - 1]
-    label = _item_labels(sc.instrument, number).get(value)
-    return label if label is not None else str(value)
-
-
-# (id(instrument), item number) -> (instrument, {option value: label}); the instrument is
-# kept so that its id cannot be reused by another object.
-_ITEM_LABELS: dict[tuple[int, int], tuple[Any, dict[Any, str]]] = {}
-
-
-def _item_labels(instrument: Any, number: int) -> dict[Any, str]:
-    entry = _ITEM_LABELS.get((id(instrument), number))
-    if entry is not None and entry[0] is instrument:
-        return entry[1]
-    labels: dict[Any, str] = {}
-    for option in instrument.item_options(number):
-        labels.setdefault(option.value, str(option.label))  # the first label, as before
-    if len(_ITEM_LABELS) > 1024:  # only tests build many instruments
-        _ITEM_LABELS.clear()
-    _ITEM_LABELS[(id(instrument), number)] = (instrument, labels)
-    return labels
+    return str(sc.instrument.item_label(number, sc.answers[number - 1]))
 
 
 def _num(value: Any) -> str:

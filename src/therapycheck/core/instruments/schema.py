@@ -236,6 +236,21 @@ class Instrument(_Strict):
         assert options is not None  # guaranteed by the validator
         return options
 
+    @cached_property
+    def item_labels(self) -> tuple[dict[int, str], ...]:
+        """Per item (0-based): option value -> its words, built once per instrument."""
+        labels = []
+        for number in range(1, len(self.items) + 1):
+            words: dict[int, str] = {}
+            for option in self.item_options(number):
+                words.setdefault(option.value, option.label)  # the first, if one repeats
+            labels.append(words)
+        return tuple(labels)
+
+    def item_label(self, number: int, value: int) -> str:
+        """The words of item `number`'s answer `value`; the number itself if no option has it."""
+        return self.item_labels[number - 1].get(value, str(value))
+
     def item_range(self, number: int) -> tuple[int, int]:
         values = [option.value for option in self.item_options(number)]
         return min(values), max(values)

@@ -36,8 +36,7 @@ def safety_reasons(instrument: Instrument, result: scoring.Score) -> list[str]:
     reasons = []
     for number in result.safety_items_endorsed:
         item = instrument.items[number - 1]
-        labels = {o.value: o.label for o in instrument.item_options(number)}
-        answer = labels.get(result.answers[number - 1], str(result.answers[number - 1]))
+        answer = instrument.item_label(number, result.answers[number - 1])
         reasons.append(
             f"On the {instrument.short_name}, you answered “{answer}” to question {number}: "
             f"“{item.text}”."

@@ -166,8 +166,7 @@ def measurement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _answer_rows(instrument: Instrument, answers: list[int]) -> list[tuple[int, str, str]]:
     rows = []
     for item, value in zip(instrument.items, answers, strict=False):
-        labels = {o.value: o.label for o in instrument.item_options(item.number)}
-        rows.append((item.number, item.text, labels.get(value, str(value))))
+        rows.append((item.number, item.text, instrument.item_label(item.number, value)))
     return rows
 
 
