@@ -81,18 +81,23 @@ def measurement_new(request: HttpRequest, instrument_id: str) -> HttpResponse:
             if saved is not None:
                 return HttpResponseRedirect(reverse("tracking:measurement", args=[saved.pk]))
     else:
-        session = SessionFields(
-            initial={
-                "session_number": services.next_session_number(person),
-                "taken_on": dt.date.today(),
-                "form_token": new_token(),
-            }
-        )
+        session = _blank_session(person)
         form = InstrumentForm(instrument)
     return render(
         request,
         "tracking/measurement_form.html",
         {"instrument": instrument, "session": session, "form": form, "editing": None},
+    )
+
+
+def _blank_session(person: Person) -> SessionFields:
+    """Session fields for a new entry: the next session, today, and a fresh form token."""
+    return SessionFields(
+        initial={
+            "session_number": services.next_session_number(person),
+            "taken_on": dt.date.today(),
+            "form_token": new_token(),
+        }
     )
 
 
@@ -291,13 +296,7 @@ def check_in(request: HttpRequest) -> HttpResponse:
             if group is not None:
                 return HttpResponseRedirect(reverse("tracking:check_in_done", args=[group]))
     else:
-        session = SessionFields(
-            initial={
-                "session_number": services.next_session_number(person),
-                "taken_on": dt.date.today(),
-                "form_token": new_token(),
-            }
-        )
+        session = _blank_session(person)
     has_errors = data is not None and (
         bool(session.errors) or any(bool(form.errors) for form in forms)
     )
