@@ -236,6 +236,18 @@ def test_a_safety_answer_raises_the_banner_once_per_new_answer(
     assert SafetyEvent.objects.count() == 2
 
 
+@pytest.mark.django_db
+def test_the_crisis_response_quotes_the_safety_answer_in_its_own_words(
+    client: Client, person: Person
+) -> None:
+    response = client.post(
+        "/measures/phq9/new/", answers_post([0] * 8 + [2], session=1, token="w"), follow=True
+    )
+    page = response.content.decode()
+    assert "Your safety comes first" in page
+    assert "you answered “More than half the days” to question 9" in page
+
+
 # --- after-session check-in -----------------------------------------------------------
 
 
