@@ -16,6 +16,8 @@ from therapycheck.core.checkup import (
     question_bank,
 )
 from therapycheck.core.checkup.bank import Question
+from therapycheck.core.checkup.evaluate import _quote
+from therapycheck.core.checkup.rules import rule_set
 
 SAFE = {"safe_now": "safe", "harm_worry": "no"}
 NO_SAFETY_ITEM = [2, 2, 2, 2, 2, 2, 2, 2, 0]
@@ -260,3 +262,10 @@ def test_random_valid_answer_sets_never_crash_and_use_known_factors(
     assert ("safety_crisis" in factors) is (unsafe or result.crisis)
     if unsafe:
         assert factors[0] == "safety_crisis"
+
+
+def test_each_rule_quotes_the_answers_it_read_as_evidence() -> None:
+    rule = next(r for r in rule_set().rules if len(r.questions) >= 2)
+    answers = {rule.questions[0]: "x"}
+    assert _quote(rule, answers, {}) == {rule.questions[0]: "x"}
+    assert _quote(rule, {}, {}) == {}

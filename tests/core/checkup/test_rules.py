@@ -282,10 +282,3 @@ def test_a_why_line_for_an_unhashable_hand_built_answer_is_still_rendered() -> N
     first = question.options[0]
     # A list (not the tuple parsing makes) cannot be a lookup key; the line is built anyway.
     assert first.label in rule.why(State(answers={rule.questions[0]: [first.id]}))
-
-
-def test_each_rule_quotes_the_answers_it_read_as_evidence() -> None:
-    rule = next(r for r in rule_set().rules if len(r.questions) >= 2)
-    answers = {rule.questions[0]: "x"}
-    assert rule.quote(answers) == {rule.questions[0]: "x"}
-    assert rule.quote({}) == {}

@@ -104,21 +104,21 @@ def _finding(factor: str, matched: list[Rule], state: State) -> Finding:
             why=(rule.why(state),),
             strength=rule.weight,
             sources=rule.sources,
-            evidence={"rules": [rule.id], "answers": rule.quote(state.answers)},
+            evidence={"rules": [rule.id], "answers": _quote(rule, state.answers, {})},
         )
     # One pass; dicts keep the first of repeated lines and sources, in rule order.
     whys: dict[str, None] = {}
     sources: dict[str, None] = {}
     ids: list[str] = []
     quoted: dict[str, Any] = {}
-    hundredths = 0
     answers = state.answers
+    hundredths = 0
     for rule in matched:
         whys[rule.why(state)] = None
         sources[rule.source] = None
         ids.append(rule.id)
         hundredths += rule.hundredths
-        quoted.update(rule.quote(answers))
+        _quote(rule, answers, quoted)
     return _new_finding(
         factor=factor,
         severity=matched[0].severity,
@@ -127,6 +127,14 @@ def _finding(factor: str, matched: list[Rule], state: State) -> Finding:
         sources=tuple(sources),
         evidence={"rules": ids, "answers": quoted},
     )
+
+
+def _quote(rule: Rule, answers: dict[str, Any], quoted: dict[str, Any]) -> dict[str, Any]:
+    """Add the evidence a rule quotes to `quoted`: the answers given to its questions."""
+    for q in rule.questions:
+        if q in answers:
+            quoted[q] = answers[q]
+    return quoted
 
 
 def _temper(findings: list[Finding], rules: RuleSet) -> list[Finding]:

@@ -310,9 +310,6 @@ class Rule:
     questions: tuple[str, ...]
     # (source,), so a one-rule finding shares it instead of building a tuple each time.
     sources: tuple[str, ...]
-    # answers -> {question: answer} for the rule's questions that were answered: the
-    # evidence a finding quotes (generated once, like the conditions).
-    quote: Callable[[Mapping[str, Any]], dict[str, Any]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -428,20 +425,7 @@ def _rule(spec: _RuleSpec, env: CompileEnv, bank: QuestionBank) -> Rule:
         source=spec.source,
         questions=questions,
         sources=(spec.source,),
-        quote=_quoter(questions),
     )
-
-
-def _quoter(questions: tuple[str, ...]) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
-    """A generated function copying the answered ones of `questions` (ids from the bank)."""
-    lines = ["def quote(answers):", "    quoted = {}"]
-    for qid in questions:
-        lines.append(f"    if {qid!r} in answers: quoted[{qid!r}] = answers[{qid!r}]")
-    lines.append("    return quoted")
-    namespace: dict[str, Any] = {}
-    exec(compile("\n".join(lines) + "\n", "<checkup quote>", "exec"), namespace)
-    quote: Callable[[Mapping[str, Any]], dict[str, Any]] = namespace["quote"]
-    return quote
 
 
 def referenced_questions(spec: CondSpec, definitions: Mapping[str, CondSpec]) -> set[str]:
