@@ -5,7 +5,10 @@ corpus of varied full answer sets (`_corpus.py`: every visible question answered
 offered questionnaire filled, histories of earlier scores), so no per-input shortcut can
 flatter the figure:
   parse           `parse_answers` alone: validation, scoring, series status
-  evaluate        `core.checkup.evaluate` on the JSON document (parse + rules + findings)
+  evaluate        `core.checkup.evaluate` on the JSON document (parse + rules + findings),
+                  through the compiled fast path (core/checkup/_native.pyx) when it is built
+  evaluate, python path
+                  `evaluate_python`, the reference evaluator, on the same input, side by side
   rules+findings  `evaluate` on already validated answers (`ParsedAnswers`): the factor
                   rules and findings alone, as when a stored check-up is evaluated again
   + plan          evaluate, then `core.plan.build_plan` (actions, guide, checklist, safety)
@@ -14,8 +17,9 @@ flatter the figure:
 Target: >= 20,000 evaluations per second per core (the issue's figure), i.e. 50 us per
 evaluation. The script prints rates, the ratio to the target, peak memory and the machine
 (with its load: other work on the machine lowers every figure), then the time per step of
-one evaluation, each step timed alone on its own inputs: parse, rules (which rules fire),
-findings (the "why" lines, tempering, ordering) and, outside `evaluate`, plan. `--profile`
+one evaluation of the Python path, each step timed alone on its own inputs: parse, rules
+(which rules fire), findings (the "why" lines, tempering, ordering) and, outside `evaluate`,
+plan. `--profile`
 adds where the time goes in `evaluate` (cProfile, top functions by own time); it is also
 shown whenever `evaluate` is below the target.
 
@@ -41,7 +45,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, peak_rss_mb
 from _corpus import corpus
 from therapycheck.core.checkup import evaluate, parse_answers, question_bank, rule_set
-from therapycheck.core.checkup.evaluate import findings_for, fire, state_for
+from therapycheck.core.checkup.evaluate import (
+    evaluate_python,
+    findings_for,
+    fire,
+    native_engine,
+    state_for,
+)
 from therapycheck.core.plan import build_plan
 from therapycheck.core.report import report_from_evaluation
 
@@ -187,6 +197,7 @@ def main() -> None:
     cases: dict[str, Callable[[], object]] = {
         "parse": lambda: parse_answers(doc),
         "evaluate": lambda: evaluate(doc),
+        "evaluate, python path": lambda: evaluate_python(doc),
         "rules+findings": lambda: evaluate(parsed),
         "evaluate+plan": lambda: build_plan(evaluate(doc), today=TODAY),
         "evaluate+plan+report": lambda: report_from_evaluation(
@@ -199,6 +210,7 @@ def main() -> None:
     corpus_rates = {
         "parse": corpus_rate(parse_answers, docs),
         "evaluate": corpus_rate(evaluate, docs),
+        "evaluate, python path": corpus_rate(evaluate_python, docs),
         "rules+findings": corpus_rate(evaluate, parsed_docs),
         "evaluate+plan": corpus_rate(lambda d: build_plan(evaluate(d), today=TODAY), docs),
     }
@@ -206,6 +218,9 @@ def main() -> None:
     split = phases(doc, args.seconds)
     result = {
         "machine": machine(),
+        # "compiled": core/checkup/_native.pyx is built and `evaluate` uses it; "python":
+        # it is not, and both evaluate rows measure the Python path.
+        "engine": "compiled" if native_engine() is not None else "python",
         "answers": {
             "questions_answered": len(doc["answers"]),
             "measures": sorted(doc["measures"]),
@@ -243,6 +258,7 @@ def main() -> None:
 def _print(result: dict[str, Any]) -> None:
     m = result["machine"]
     print(f"check-up benchmark: 1 process, {m['cores']} cores on the machine, Python {m['python']}")
+    print(f"evaluator: {result['engine']} (the python path row is the reference evaluator)")
     a = result["answers"]
     print(
         f"answers: {a['questions_answered']} questions, measures {', '.join(a['measures'])}; "

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from therapycheck.core._build import build, constructor
-from therapycheck.core.checkup.answers import ParsedAnswers, parse_answers
+from therapycheck.core.checkup.answers import _CONTEXT_DEFAULTS, ParsedAnswers, parse_answers
 from therapycheck.core.checkup.bank import question_bank
 from therapycheck.core.checkup.conditions import State
 from therapycheck.core.checkup.modalities import Modalities, modalities
@@ -26,6 +26,12 @@ from therapycheck.core.checkup.model import (
     Finding,
 )
 from therapycheck.core.checkup.rules import Rule, RuleSet, Tempering, rule_set
+from therapycheck.core.instruments import all_instruments
+
+try:
+    from therapycheck.core.checkup import _native
+except ImportError:  # not built (no C compiler or Cython): the Python path does it all
+    _native = None  # type: ignore[assignment]
 
 # Acute risk, then therapist misconduct, always come first (FACTORS.md principle 1).
 PINNED: dict[str, int] = {"safety_crisis": 0, "boundary_violation": 1}
@@ -36,7 +42,42 @@ _SEVERITIES = ("urgent", "high", "medium", "low")
 def evaluate(
     doc_or_parsed: Mapping[str, Any] | ParsedAnswers, *, country: str | None = None
 ) -> Evaluation:
-    """Evaluate a check-up; raises AnswersError (a ValueError) for an invalid document."""
+    """Evaluate a check-up; raises AnswersError (a ValueError) for an invalid document.
+
+    Uses the compiled fast path (`_native.pyx`) when it is built; it gives the same result
+    as `evaluate_python` and hands anything unusual (and every error) back to it.
+    """
+    engine = native_engine()
+    if engine is not None:
+        if isinstance(doc_or_parsed, ParsedAnswers):
+            return engine.evaluate_parsed(doc_or_parsed, country)
+        result = engine.evaluate_doc(doc_or_parsed, country)
+        if result is not None:
+            return result
+    return evaluate_python(doc_or_parsed, country=country)
+
+
+@cache
+def native_engine() -> _native.Engine | None:
+    """The compiled evaluator over this process's rules and tables, or None if not built."""
+    if _native is None:
+        return None
+    return _native.Engine(
+        rules=rule_set(),
+        bank=question_bank(),
+        mods=modalities(),
+        facts_fn=_facts,
+        instruments={inst.id: inst for inst in all_instruments()},
+        factor_keys=_FACTOR_KEYS,
+        unknown_key=_UNKNOWN_KEY,
+        context_defaults=_CONTEXT_DEFAULTS,
+    )
+
+
+def evaluate_python(
+    doc_or_parsed: Mapping[str, Any] | ParsedAnswers, *, country: str | None = None
+) -> Evaluation:
+    """The reference evaluator, in plain Python: what the compiled path must agree with."""
     parsed = (
         doc_or_parsed if isinstance(doc_or_parsed, ParsedAnswers) else parse_answers(doc_or_parsed)
     )

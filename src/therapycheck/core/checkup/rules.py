@@ -95,7 +95,20 @@ class _RulesFile(_Strict):
 Renderer = Callable[[StateLike], str]
 
 
-def _compile_template(text: str, bank: QuestionBank, rule_id: str) -> Renderer:
+@dataclass(frozen=True, eq=False)
+class Template:
+    """A compiled why line: `render(state)`, plus what the native evaluator needs to know.
+
+    `constant` is the whole line when it quotes nothing; `paths` are the answers it
+    quotes when it quotes only answers (then the line depends on nothing else).
+    """
+
+    render: Renderer
+    constant: str | None = None
+    paths: tuple[str, ...] = ()
+
+
+def _compile_template(text: str, bank: QuestionBank, rule_id: str) -> Template:
     parts: list[str | Renderer] = []
     position = 0
     for match in _PLACEHOLDER.finditer(text):
@@ -117,12 +130,13 @@ def _compile_template(text: str, bank: QuestionBank, rule_id: str) -> Renderer:
     parts = merged
     if len(parts) == 1 and isinstance(parts[0], str):
         constant = parts[0]
-        return lambda st: constant
+        return Template(lambda st: constant, constant=constant)
     render = _concatenation(parts)
     paths = [p.path for p in parts if isinstance(p, _AnswerLabel | _ChoicesLabel)]
     if len(paths) == len([p for p in parts if not isinstance(p, str)]):
-        return _by_answers(render, tuple(dict.fromkeys(paths)))
-    return render
+        unique = tuple(dict.fromkeys(paths))
+        return Template(_by_answers(render, unique), paths=unique)
+    return Template(render)
 
 
 # A line that quotes only answers depends on nothing but those answers, whose values come
@@ -305,6 +319,8 @@ class Rule:
     when: CondSpec
     pred: Pred
     why: Renderer
+    # The compiled why line with its kind (constant, answers only, or other).
+    template: Template
     why_text: str
     source: str
     questions: tuple[str, ...]
@@ -403,7 +419,7 @@ def _compile(cond: CondSpec, env: CompileEnv, where: str) -> Pred:
 
 def _rule(spec: _RuleSpec, env: CompileEnv, bank: QuestionBank) -> Rule:
     pred = _compile(spec.when, env, f"rule {spec.id}")
-    why = _compile_template(spec.why, bank, spec.id)
+    template = _compile_template(spec.why, bank, spec.id)
     questions = tuple(dict.fromkeys(q for q, _ in answer_refs(spec.when)))
     for kind, path in _PLACEHOLDER.findall(spec.why):
         # The why line may only quote answers the rule itself looked at, so it never
@@ -420,7 +436,8 @@ def _rule(spec: _RuleSpec, env: CompileEnv, bank: QuestionBank) -> Rule:
         order=(SEVERITY_RANK[spec.severity], -spec.weight),
         when=spec.when,
         pred=pred,
-        why=why,
+        why=template.render,
+        template=template,
         why_text=spec.why,
         source=spec.source,
         questions=questions,

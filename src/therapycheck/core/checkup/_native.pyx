@@ -1,0 +1,1022 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=False
+"""The check-up evaluator's compiled fast path (Cython), for well-formed answer documents.
+
+`evaluate.py` is the reference: this module gives the same `Evaluation` for every document
+it accepts, and gives up (returns None) on anything unusual, so the Python path then does
+the work and raises its own error messages. It holds no clinical knowledge of its own: it
+reads the same compiled tables as the Python path (the question bank's choice tables, the
+scoring plans, the rules' conditions, why templates and tempering, the series judgements)
+and only runs their loops without the interpreter's per-step cost. `tests/core/checkup/
+test_native.py` checks that both paths agree on corpora of valid, odd and broken documents,
+and `benchmarks/golden.py` checks the outputs against a stored run.
+
+Built by `make setup` (setup.py); when it is not built, `evaluate.py` runs alone.
+"""
+
+from cpython.dict cimport PyDict_GetItem, PyDict_SetItem
+from cpython.object cimport (
+    Py_EQ,
+    Py_GE,
+    Py_GT,
+    Py_LE,
+    Py_LT,
+    PyObject,
+    PyObject_RichCompareBool,
+    PyTypeObject,
+)
+
+
+cdef extern from "Python.h":
+    object PyType_GenericNew(PyTypeObject* cls, PyObject* args, PyObject* kwds)
+    int PyObject_GenericSetDict(object obj, object value, void* context) except -1
+
+import dataclasses
+
+from therapycheck.core import change as _change
+from therapycheck.core import scoring as _scoring
+from therapycheck.core.change import Point, SeriesStatus
+from therapycheck.core.checkup.conditions import STATUS_VALUES, State
+from therapycheck.core.checkup.model import SEVERITY_RANK, Context, Evaluation, Finding
+from therapycheck.core.scoring import Score
+
+cdef object _MISSING = object()
+cdef int _LINES_PER_RULE = 2048
+cdef int _FACTS_CACHE = 4096
+cdef tuple _SEVERITIES = ("urgent", "high", "medium", "low")
+cdef frozenset _TOP_LEVEL_KEYS = frozenset(("answers", "measures", "history", "country", "version", "meta"))
+
+
+class GiveUp(Exception):
+    """Raised inside the fast path when the document needs the Python path."""
+
+
+cdef inline object _new(type cls, dict fields):
+    # Like core._build: a frozen dataclass given its fields without running __init__ (the
+    # fields dict becomes the instance's __dict__).
+    obj = PyType_GenericNew(<PyTypeObject*>cls, NULL, NULL)
+    PyObject_GenericSetDict(obj, fields, NULL)
+    return obj
+
+
+# --- conditions ----------------------------------------------------------------------------
+
+
+cdef class Ctx:
+    cdef dict answers
+    cdef dict items
+    cdef dict scores
+    cdef dict statuses
+    cdef dict facts
+    cdef list refs
+
+
+cdef class Cond:
+    cdef bint test(self, Ctx c) except -1:
+        raise NotImplementedError
+
+
+cdef class AnyOf(Cond):
+    cdef tuple parts
+
+    def __init__(self, tuple parts):
+        self.parts = parts
+
+    cdef bint test(self, Ctx c) except -1:
+        cdef Cond part
+        for part in self.parts:
+            if part.test(c):
+                return True
+        return False
+
+
+cdef class AllOf(Cond):
+    cdef tuple parts
+
+    def __init__(self, tuple parts):
+        self.parts = parts
+
+    cdef bint test(self, Ctx c) except -1:
+        cdef Cond part
+        for part in self.parts:
+            if not part.test(c):
+                return False
+        return True
+
+
+cdef class Not(Cond):
+    cdef Cond part
+
+    def __init__(self, Cond part):
+        self.part = part
+
+    cdef bint test(self, Ctx c) except -1:
+        return not self.part.test(c)
+
+
+cdef class Ref(Cond):
+    cdef Py_ssize_t index
+
+    def __init__(self, Py_ssize_t index):
+        self.index = index
+
+    cdef bint test(self, Ctx c) except -1:
+        return <bint>c.refs[self.index]
+
+
+cdef class Fact(Cond):
+    cdef str name
+
+    def __init__(self, str name):
+        self.name = name
+
+    cdef bint test(self, Ctx c) except -1:
+        return bool(c.facts.get(self.name))
+
+
+cdef inline object _get(dict d, object key):
+    cdef PyObject* found = PyDict_GetItem(d, key)
+    if found is NULL:
+        return None
+    return <object>found
+
+
+cdef class AnswerAnswered(Cond):
+    cdef str key
+    cdef bint want
+
+    def __init__(self, str key, bint want):
+        self.key = key
+        self.want = want
+
+    cdef bint test(self, Ctx c) except -1:
+        return (_get(c.answers, self.key) is not None) == self.want
+
+
+cdef class AnswerEquals(Cond):
+    cdef str key
+    cdef object value
+
+    def __init__(self, str key, object value):
+        self.key = key
+        self.value = value
+
+    cdef bint test(self, Ctx c) except -1:
+        return PyObject_RichCompareBool(_get(c.answers, self.key), self.value, Py_EQ)
+
+
+cdef class AnswerIn(Cond):
+    cdef str key
+    cdef frozenset values
+
+    def __init__(self, str key, frozenset values):
+        self.key = key
+        self.values = values
+
+    cdef bint test(self, Ctx c) except -1:
+        return _get(c.answers, self.key) in self.values
+
+
+cdef class AnswerIncludes(Cond):
+    cdef str key
+    cdef frozenset values
+
+    def __init__(self, str key, frozenset values):
+        self.key = key
+        self.values = values
+
+    cdef bint test(self, Ctx c) except -1:
+        value = _get(c.answers, self.key)
+        if value is None:
+            return False
+        if type(value) is tuple:  # a checked multi answer
+            for chosen in <tuple>value:
+                if chosen in self.values:
+                    return True
+            return False
+        return not self.values.isdisjoint(value)
+
+
+cdef class AnswerCount(Cond):
+    cdef str key
+    cdef Py_ssize_t at_least
+    cdef frozenset exclusive
+
+    def __init__(self, str key, Py_ssize_t at_least, frozenset exclusive):
+        self.key = key
+        self.at_least = at_least
+        self.exclusive = exclusive
+
+    cdef bint test(self, Ctx c) except -1:
+        value = _get(c.answers, self.key)
+        if value is None:
+            return False
+        if not self.exclusive:
+            return len(value) >= self.at_least
+        return len(value) - len(self.exclusive.intersection(value)) >= self.at_least
+
+
+cdef class Numeric(Cond):
+    """A value tested against bounds; subclasses say where the value comes from."""
+
+    cdef tuple ops  # ((Py_GE/Py_GT/Py_LE/Py_LT, bound), ...)
+    # The same bounds as C integers, when every bound is whole (the usual case).
+    cdef bint whole
+    cdef bint has_low
+    cdef bint has_high
+    cdef long low  # value >= low
+    cdef long high  # value <= high
+
+    cdef void _set_ops(self, tuple ops):
+        self.ops = ops
+        self.whole = all(type(bound) is int and abs(bound) < 2**40 for _, bound in ops)
+        self.has_low = self.has_high = False
+        if not self.whole:
+            return
+        for op, bound in ops:
+            # gt b is ge b + 1 and lt b is le b - 1 for whole values.
+            if op == Py_GE or op == Py_GT:
+                low = bound if op == Py_GE else bound + 1
+                self.low = max(self.low, low) if self.has_low else low
+                self.has_low = True
+            else:
+                high = bound if op == Py_LE else bound - 1
+                self.high = min(self.high, high) if self.has_high else high
+                self.has_high = True
+
+    cdef object value(self, Ctx c):
+        raise NotImplementedError
+
+    cdef bint test(self, Ctx c) except -1:
+        value = self.value(c)
+        if value is None:
+            return False
+        cdef long whole_value
+        if self.whole and type(value) is int and -2**40 < value < 2**40:
+            whole_value = value
+            if self.has_low and whole_value < self.low:
+                return False
+            return not (self.has_high and whole_value > self.high)
+        cdef int op
+        for op, bound in self.ops:
+            if not PyObject_RichCompareBool(value, bound, op):
+                return False
+        return True
+
+
+cdef class AnswerNumber(Numeric):
+    cdef str key
+
+    def __init__(self, str key, tuple ops):
+        self.key = key
+        self._set_ops(ops)
+
+    cdef object value(self, Ctx c):
+        return _get(c.answers, self.key)
+
+
+cdef class MeasureItem(Numeric):
+    cdef str inst
+    cdef Py_ssize_t index
+
+    def __init__(self, str inst, Py_ssize_t index, tuple ops):
+        self.inst = inst
+        self.index = index
+        self._set_ops(ops)
+
+    cdef object value(self, Ctx c):
+        items = _get(c.items, self.inst)
+        if items is not None and len(items) > self.index:
+            return items[self.index]
+        return None
+
+
+cdef class MeasureSubscale(Numeric):
+    cdef str inst
+    cdef str name
+
+    def __init__(self, str inst, str name, tuple ops):
+        self.inst = inst
+        self.name = name
+        self._set_ops(ops)
+
+    cdef object value(self, Ctx c):
+        sc = _get(c.scores, self.inst)
+        return sc.subscales.get(self.name) if sc is not None else None
+
+
+cdef class MeasureTotal(Numeric):
+    cdef str inst
+
+    def __init__(self, str inst, tuple ops):
+        self.inst = inst
+        self._set_ops(ops)
+
+    cdef object value(self, Ctx c):
+        sc = _get(c.scores, self.inst)
+        return sc.total if sc is not None else None
+
+
+cdef class MeasureAnswered(Cond):
+    cdef str inst
+    cdef bint want
+
+    def __init__(self, str inst, bint want):
+        self.inst = inst
+        self.want = want
+
+    cdef bint test(self, Ctx c) except -1:
+        return (_get(c.scores, self.inst) is not None) == self.want
+
+
+cdef class MeasureBand(Cond):
+    cdef str inst
+    cdef frozenset labels
+
+    def __init__(self, str inst, frozenset labels):
+        self.inst = inst
+        self.labels = labels
+
+    cdef bint test(self, Ctx c) except -1:
+        sc = _get(c.scores, self.inst)
+        if sc is None:
+            return False
+        band = sc.band
+        return band is not None and band.label in self.labels
+
+
+cdef class MeasureFlag(Cond):
+    cdef str inst  # None: any questionnaire
+    cdef str flag
+
+    def __init__(self, str inst, str flag):
+        self.inst = inst
+        self.flag = flag
+
+    cdef bint test(self, Ctx c) except -1:
+        if self.inst is None:
+            for sc in c.scores.values():
+                if self.flag in sc.flags:
+                    return True
+            return False
+        sc = _get(c.scores, self.inst)
+        return sc is not None and self.flag in sc.flags
+
+
+cdef class StatusIn(Cond):
+    cdef str inst  # None: any series
+    cdef frozenset names
+    cdef object review  # None, True or False
+
+    def __init__(self, str inst, frozenset names, object review):
+        self.inst = inst
+        self.names = names
+        self.review = review
+
+    cdef bint _one(self, object st) except -1:
+        if st.status not in self.names:
+            return False
+        return self.review is None or st.review_due is self.review
+
+    cdef bint test(self, Ctx c) except -1:
+        if self.inst is None:
+            for st in c.statuses.values():
+                if self._one(st):
+                    return True
+            return False
+        st = _get(c.statuses, self.inst)
+        return st is not None and self._one(st)
+
+
+def _bound(value):
+    # As conditions._literal: a whole bound is compared as an int (same result, faster).
+    return int(value) if value.is_integer() else value
+
+
+def _ops(spec):
+    return tuple(
+        (op, _bound(bound))
+        for op, bound in ((Py_GE, spec.gte), (Py_GT, spec.gt), (Py_LE, spec.lte), (Py_LT, spec.lt))
+        if bound is not None
+    )
+
+
+def compile_cond(spec, questions, refs):
+    """A condition node for a validated `CondSpec` (the Python compiler checked it).
+
+    `refs` maps a named condition to its position in the up-front list, or is None to
+    inline named conditions (as `compile_condition` does).
+    """
+    subject = spec.subject()
+    if subject == "any":
+        return AnyOf(tuple(compile_cond(s, questions, refs) for s in spec.any_))
+    if subject == "all":
+        return AllOf(tuple(compile_cond(s, questions, refs) for s in spec.all_))
+    if subject == "not":
+        return Not(compile_cond(spec.not_, questions, refs))
+    if subject == "ref":
+        return Ref(refs[spec.ref])
+    if subject == "fact":
+        return Fact(spec.fact)
+    if subject == "answer":
+        return _answer(spec, questions[spec.answer])
+    if subject == "measure":
+        return _measure(spec)
+    inst = None if spec.status == "any" else spec.status
+    names = frozenset(str(v) for v in (spec.in_ or STATUS_VALUES))
+    return StatusIn(inst, names, spec.review_due)
+
+
+def _answer(spec, question):
+    key = spec.answer
+    if spec.answered is not None:
+        return AnswerAnswered(key, spec.answered)
+    if spec.equals is not None:
+        return AnswerEquals(key, spec.equals)
+    if spec.in_ is not None:
+        return AnswerIn(key, frozenset(spec.in_))
+    if spec.includes is not None:
+        return AnswerIncludes(key, frozenset(spec.includes))
+    if spec.count_gte is not None:
+        return AnswerCount(key, spec.count_gte, frozenset(question.exclusive_ids()))
+    return AnswerNumber(key, _ops(spec))
+
+
+def _measure(spec):
+    inst = spec.measure
+    if spec.flag is not None:
+        return MeasureFlag(None if inst == "any" else inst, spec.flag)
+    if spec.answered is not None:
+        return MeasureAnswered(inst, spec.answered)
+    if spec.in_ is not None:
+        return MeasureBand(inst, frozenset(str(v) for v in spec.in_))
+    if spec.item is not None:
+        return MeasureItem(inst, spec.item - 1, _ops(spec))
+    if spec.subscale is not None:
+        return MeasureSubscale(inst, spec.subscale, _ops(spec))
+    return MeasureTotal(inst, _ops(spec))
+
+
+def test_condition(Cond cond, answers, items=None, scores=None, statuses=None, facts=None):
+    """Test one inlined condition (for the agreement tests)."""
+    cdef Ctx c = Ctx()
+    c.answers = dict(answers)
+    c.items = dict(items or {})
+    c.scores = dict(scores or {})
+    c.statuses = dict(statuses or {})
+    c.facts = dict(facts or {})
+    c.refs = []
+    return cond.test(c)
+
+
+# --- the engine ----------------------------------------------------------------------------
+
+
+cdef class _RuleInfo:
+    cdef object rule
+    cdef str factor
+    cdef Cond cond
+    cdef Py_ssize_t group
+    cdef int kind  # 0 constant line, 1 answers-only line, 2 any other line
+    cdef str constant
+    cdef tuple paths
+    cdef object first_path
+    cdef dict lines
+    cdef object render
+    cdef tuple questions
+    cdef str id
+    cdef str severity
+    cdef object weight
+    cdef long hundredths
+    cdef str source
+    cdef tuple sources
+
+
+cdef class Engine:
+    """Everything one evaluation reads, taken once from the Python path's compiled tables."""
+
+    cdef list ranked  # _RuleInfo, strongest first (severity, -weight), ties in file order
+    cdef list groups  # factor ids, in the order the Python grouping gives them
+    cdef list definitions  # Cond, in definition order
+    cdef list tempering  # (factor, lowers, note)
+    cdef list show  # (question id, Cond)
+    cdef dict choices
+    cdef dict ranges
+    cdef dict checkers
+    cdef frozenset not_skippable
+    cdef dict context_fields
+    cdef dict context_defaults
+    cdef dict instruments
+    cdef dict factor_keys
+    cdef tuple unknown_key
+    cdef dict facts_cache
+    cdef object facts_fn
+    cdef object modalities
+    cdef tuple refinement_questions
+    cdef object review_note
+    cdef object judged
+    cdef frozenset good_enough
+    cdef long review_after
+    cdef long min_to_judge
+    cdef dict known
+    cdef object plans
+
+    def __init__(self, rules, bank, mods, facts_fn, instruments, factor_keys, unknown_key,
+                 context_defaults):
+        questions = {q.id: q for q in bank.questions}
+        refs = {name: n for n, name in enumerate(rules.definitions)}
+        self.definitions = []
+        for n, (name, spec) in enumerate(rules.definitions.items()):
+            self.definitions.append(
+                compile_cond(spec, questions, {k: v for k, v in refs.items() if v < n})
+            )
+        self.groups = list(dict.fromkeys(r.factor for r in rules.rules))
+        group_index = {factor: n for n, factor in enumerate(self.groups)}
+        order = sorted(range(len(rules.rules)), key=lambda n: (rules.rules[n].order, n))
+        self.ranked = []
+        for n in order:
+            rule = rules.rules[n]
+            self.ranked.append(self._info(rule, compile_cond(rule.when, questions, refs),
+                                          group_index[rule.factor]))
+        self.tempering = [(t.factor, t.lowers, t.note) for t in rules.tempering]
+        self.show = [(q.id, compile_cond(q.show_if, questions, None))
+                     for q in bank.questions if q.show_if is not None]
+        self.choices = bank.choices
+        self.ranges = bank.number_ranges
+        self.checkers = bank.checkers
+        self.not_skippable = frozenset(q.id for q in bank.questions if not q.skippable)
+        self.context_fields = bank.context_fields
+        self.context_defaults = dict(context_defaults)
+        self.instruments = dict(instruments)
+        self.factor_keys = dict(factor_keys)
+        self.unknown_key = unknown_key
+        self.facts_cache = {}
+        self.facts_fn = facts_fn
+        self.modalities = mods
+        self.refinement_questions = tuple(dict.fromkeys(r.question for r in mods.refinements))
+        self.review_note = _change._review_note
+        self.judged = _change._judged_registered
+        self.good_enough = frozenset(_change._GOOD_ENOUGH)
+        self.review_after = _change.REVIEW_AFTER_SESSIONS
+        self.min_to_judge = _change.MIN_SESSIONS_TO_JUDGE
+        self.known = _change._KNOWN
+        self.plans = _scoring._PLANS
+
+    cdef _RuleInfo _info(self, rule, Cond cond, Py_ssize_t group):
+        cdef _RuleInfo info = _RuleInfo()
+        info.rule = rule
+        info.factor = rule.factor
+        info.cond = cond
+        info.group = group
+        template = rule.template
+        if template.constant is not None:
+            info.kind = 0
+            info.constant = template.constant
+        elif template.paths:
+            info.kind = 1
+            info.paths = template.paths
+            info.first_path = template.paths[0]
+        else:
+            info.kind = 2
+        info.lines = {}
+        info.render = template.render
+        info.questions = rule.questions
+        info.id = rule.id
+        info.severity = rule.severity
+        info.weight = rule.weight
+        info.hundredths = rule.hundredths
+        info.source = rule.source
+        info.sources = rule.sources
+        return info
+
+    # -- public ---------------------------------------------------------------------------
+
+    def evaluate_doc(self, doc, country):
+        """The `Evaluation` of an answers document, or None to let the Python path decide."""
+        try:
+            return self._evaluate_doc(doc, country)
+        except GiveUp:
+            return None
+
+    def evaluate_parsed(self, parsed, country):
+        """The `Evaluation` of already validated answers (`ParsedAnswers`)."""
+        return self._evaluation(parsed.answers, parsed.measures, parsed.scores,
+                                parsed.statuses, parsed.context, country)
+
+    # -- parsing --------------------------------------------------------------------------
+
+    cdef object _evaluate_doc(self, object doc, object country):
+        if type(doc) is not dict:
+            raise GiveUp
+        for key in <dict>doc:
+            if key not in _TOP_LEVEL_KEYS:
+                raise GiveUp
+        answers = self._answers((<dict>doc).get("answers") or {})
+        self._hide(answers)
+        items, scores = self._measures((<dict>doc).get("measures") or {})
+        history = self._history((<dict>doc).get("history") or {})
+        doc_country = self._country((<dict>doc).get("country"))
+        context = self._context(answers, doc_country)
+        statuses = self._statuses(history, scores, context.sessions)
+        return self._evaluation(answers, items, scores, statuses, context, country)
+
+    cdef dict _answers(self, object raw):
+        if type(raw) is not dict:
+            raise GiveUp
+        cdef dict answers = {}
+        cdef dict choices = self.choices
+        cdef dict ranges = self.ranges
+        cdef PyObject* found
+        for qid, value in (<dict>raw).items():
+            found = PyDict_GetItem(choices, qid)
+            if found is not NULL:
+                if type(value) is bool:
+                    raise GiveUp
+                try:
+                    normalized = (<dict>found).get(value)
+                except TypeError:
+                    raise GiveUp
+                if normalized is not None:
+                    answers[qid] = normalized
+                    continue
+            elif type(value) is int:
+                found = PyDict_GetItem(ranges, qid)
+                if found is not NULL and (<tuple>found)[0] <= value <= (<tuple>found)[1]:
+                    answers[qid] = value
+                    continue
+            found = PyDict_GetItem(self.checkers, qid)
+            if found is NULL:
+                raise GiveUp
+            if value is None or (type(value) is str and value == "skip"):
+                if qid in self.not_skippable:
+                    raise GiveUp
+                continue
+            try:
+                answers[qid] = (<object>found)(value)
+            except ValueError:
+                raise GiveUp
+        return answers
+
+    cdef void _hide(self, dict answers) except *:
+        # As QuestionBank.hidden_ids: a later condition never sees the answer to a question
+        # that was hidden; answers to hidden follow-ups are dropped, as a form would.
+        cdef Ctx c = None
+        cdef Cond cond
+        for qid, cond in self.show:
+            if c is None:
+                c = Ctx()
+                c.answers = dict(answers)
+                c.items = {}
+                c.scores = {}
+                c.statuses = {}
+                c.facts = {}
+                c.refs = []
+            if not cond.test(c):
+                c.answers.pop(qid, None)
+                answers.pop(qid, None)
+
+    cdef tuple _measures(self, object raw):
+        if type(raw) is not dict:
+            raise GiveUp
+        cdef dict items = {}
+        cdef dict scores = {}
+        cdef PyObject* found
+        for key, values in (<dict>raw).items():
+            found = PyDict_GetItem(self.instruments, key)
+            if found is NULL:
+                raise GiveUp
+            if values is None or (type(values) is str and values == "skip"):
+                continue
+            if key in scores:
+                raise GiveUp
+            result = self._score(<object>found, values)
+            items[key] = result.answers
+            scores[key] = result
+        return items, scores
+
+    cdef object _score(self, object inst, object answers):
+        # scoring.score's fast path for plain int answers; anything else gives up.
+        if type(answers) is not list:
+            raise GiveUp
+        entry = self.plans.get(id(inst))
+        plan = entry[1] if entry is not None and entry[0] is inst else _scoring._plan(inst)
+        cdef tuple allowed = plan.allowed
+        cdef tuple values = tuple(<list>answers)
+        cdef Py_ssize_t n = len(values)
+        cdef Py_ssize_t i
+        if n != len(allowed):
+            raise GiveUp
+        for i in range(n):
+            value = values[i]
+            if type(value) is not int or value not in <frozenset>allowed[i]:
+                raise GiveUp
+        cdef tuple item_scores = values
+        cdef list reversed_scores
+        if plan.reverse:
+            reversed_scores = list(values)
+            for index, low_plus_high in plan.reverse:
+                reversed_scores[index] = low_plus_high - reversed_scores[index]
+            item_scores = tuple(reversed_scores)
+        cdef long raw_total = 0
+        thresholds = plan.thresholds
+        if thresholds is None:
+            for value in item_scores:
+                raw_total += <long>value
+        else:
+            for i in range(n):
+                if values[i] >= (<tuple>thresholds)[i]:
+                    raw_total += 1
+        total = raw_total * plan.multiplier
+        facts = plan.totals.get((total, None))
+        if facts is None:
+            raise GiveUp
+        cdef dict subscales = {}
+        cdef long part
+        cdef tuple endorsed
+        cdef tuple met
+        if plan.has_rules:
+            for sid, pick in plan.subscales:
+                part = 0
+                for value in pick(item_scores):
+                    part += <long>value
+                subscales[sid] = part
+            endorsed = ()
+            for number, index in plan.safety_items:
+                if values[index] > 0:
+                    endorsed = endorsed + (number,)
+            met = ()
+            for position, pattern, needs in plan.patterns:
+                if _scoring._pattern_met(pattern, needs, values, subscales):
+                    met = met + (position,)
+            if endorsed or met:
+                facts = facts.variants.get((endorsed, met)) or _scoring._variant(
+                    plan, facts, endorsed, met
+                )
+        cdef dict fields = dict(<dict>facts.fields)
+        fields["subscales"] = subscales
+        fields["answers"] = values
+        fields["item_scores"] = item_scores
+        fields["interpretations"] = list(facts.notes)
+        return _new(Score, fields)
+
+    cdef dict _history(self, object raw):
+        if type(raw) is not dict:
+            raise GiveUp
+        cdef dict history = {}
+        cdef list points
+        for key, entries in (<dict>raw).items():
+            if key not in self.instruments or type(entries) is not list or not entries:
+                raise GiveUp
+            points = []
+            for entry in <list>entries:
+                if type(entry) is not dict or len(<dict>entry) != 2:
+                    raise GiveUp
+                session = (<dict>entry).get("session")
+                value = (<dict>entry).get("score")
+                if type(session) is not int or type(value) is not int:
+                    raise GiveUp
+                points.append(_point(session, value))
+            history[key] = points
+        return history
+
+    cdef object _country(self, object raw):
+        if raw is None or (type(raw) is str and raw == ""):
+            return None
+        if type(raw) is not str:
+            raise GiveUp
+        stripped = (<str>raw).strip()
+        if not stripped.isalpha() or len(stripped) > 20:
+            raise GiveUp
+        return stripped.upper()
+
+    cdef object _context(self, dict answers, object country):
+        cdef dict values = dict(self.context_defaults)
+        values["country"] = country
+        for qid, name in self.context_fields.items():
+            if qid in answers:
+                values[name] = answers[qid]
+        return _new(Context, values)
+
+    cdef dict _statuses(self, dict history, dict scores, object session):
+        cdef dict statuses = {}
+        cdef list points
+        for instrument_id, points in history.items():
+            if session is not None:
+                current = _get(scores, instrument_id)
+                if current is not None:
+                    latest_session = max([p.session for p in points])
+                    if session > latest_session:
+                        points.append(_point(session, current.total))
+            statuses[instrument_id] = self._series(instrument_id, points)
+        return statuses
+
+    cdef object _series(self, str instrument_id, list points):
+        # change.series_status's plain path (registry id, sessions in order, whole scores
+        # in range); any other series is judged by series_status itself.
+        known = _get(self.known, instrument_id)
+        if known is None or not _plain_in_order(points, (<tuple>known)[1]):
+            try:
+                return _change.series_status(instrument_id, tuple(points))
+            except ValueError:
+                raise GiveUp
+        measure = (<tuple>known)[0]
+        first = points[0]
+        latest = points[len(points) - 1]
+        cdef long measured = len(points)
+        cdef long stage = measured if measured < self.min_to_judge else self.min_to_judge
+        judgement = self.judged(measure.id, stage, first.score, latest.score)
+        change, status, text, threshold = judgement
+        review_due = measured >= self.review_after and status not in self.good_enough
+        return _new(SeriesStatus, {
+            "instrument": measure.id,
+            "status": status,
+            "review_due": review_due,
+            "explanation": f"{text} {self.review_note(measured)}" if review_due else text,
+            "numbers": {
+                "first": first.score,
+                "latest": latest.score,
+                "change": change.delta if change else None,
+                "threshold": threshold,
+                "sessions": measured,
+            },
+            "first": first,
+            "latest": latest,
+            "change": change,
+            "points": tuple(points),
+        })
+
+    # -- rules and findings ---------------------------------------------------------------
+
+    cdef dict _facts(self, dict answers):
+        approach = _get(answers, "approach")
+        concerns = _get(answers, "concerns")
+        if approach is None or not concerns:
+            return {}
+        key = (approach, concerns) + tuple([_get(answers, q) for q in self.refinement_questions])
+        found = self.facts_cache.get(key)
+        if found is None:
+            found = self.facts_fn(answers, self.modalities)
+            if len(self.facts_cache) < _FACTS_CACHE:
+                self.facts_cache[key] = found
+        return dict(found)
+
+    cdef object _evaluation(self, dict answers, dict items, dict scores, dict statuses,
+                            object context, object country):
+        cdef Ctx c = Ctx()
+        c.answers = answers
+        c.items = items
+        c.scores = scores
+        c.statuses = statuses
+        c.facts = self._facts(answers)
+        cdef list findings = self._findings(c)
+        safety_reasons = ()
+        for finding in findings:
+            if finding.factor == "safety_crisis":
+                safety_reasons = finding.why
+                break
+        reviews = tuple([s.explanation for s in statuses.values() if s.review_due])
+        if country is not None:
+            context = dataclasses.replace(context, country=country)
+        return _new(Evaluation, {
+            "findings": tuple(findings),
+            "context": context,
+            "measures": dict(scores),
+            "statuses": dict(statuses),
+            "safety_reasons": safety_reasons,
+            "answers": dict(answers),
+            "review_due": bool(reviews),
+            "review_reasons": reviews,
+        })
+
+    cdef list _findings(self, Ctx c):
+        cdef Cond cond
+        c.refs = []
+        for cond in self.definitions:
+            c.refs.append(cond.test(c))
+        cdef list fired = [None] * len(self.groups)
+        cdef _RuleInfo info
+        for info in self.ranked:
+            if info.cond.test(c):
+                group = fired[info.group]
+                if group is None:
+                    fired[info.group] = [info]
+                else:
+                    (<list>group).append(info)
+        cdef list findings = []
+        cdef list state = [None]  # a State for lines that need one, made once when needed
+        cdef set present = set()
+        for group in fired:
+            if group is not None:
+                finding = self._finding(<list>group, c, state)
+                findings.append(finding)
+                present.add((<_RuleInfo>(<list>group)[0]).factor)
+        active = [t for t in self.tempering if t[0] in present]
+        if active:
+            findings = [_tempered(f, active) for f in findings]
+        cdef list keyed = []
+        for finding in findings:
+            pinned, catalogue = self.factor_keys.get(finding.factor, self.unknown_key)
+            keyed.append((pinned, SEVERITY_RANK[finding.severity], -finding.strength,
+                          catalogue, len(keyed), finding))
+        keyed.sort()
+        return [k[5] for k in keyed]
+
+    cdef str _why(self, _RuleInfo info, Ctx c, list state):
+        if info.kind == 0:
+            return info.constant
+        if info.kind == 1:
+            if len(info.paths) == 1:
+                key = c.answers.get(info.first_path, _MISSING)
+            else:
+                key = tuple([c.answers.get(p, _MISSING) for p in info.paths])
+            try:
+                line = info.lines.get(key)
+            except TypeError:
+                return info.render(self._state(c, state))
+            if line is None:
+                line = info.render(self._state(c, state))
+                if len(info.lines) < _LINES_PER_RULE:
+                    info.lines[key] = line
+            return line
+        return info.render(self._state(c, state))
+
+    cdef object _state(self, Ctx c, list state):
+        if state[0] is None:
+            state[0] = State(c.answers, c.items, c.scores, c.statuses, c.facts)
+        return state[0]
+
+    cdef object _finding(self, list matched, Ctx c, list state):
+        cdef _RuleInfo info = matched[0]
+        cdef dict answers = c.answers
+        cdef dict quoted = {}
+        if len(matched) == 1:
+            for q in info.questions:
+                if q in answers:
+                    quoted[q] = answers[q]
+            return _new(Finding, {
+                "factor": info.factor,
+                "severity": info.severity,
+                "why": (self._why(info, c, state),),
+                "strength": info.weight,
+                "sources": info.sources,
+                "evidence": {"rules": [info.id], "answers": quoted},
+            })
+        # Repeated lines and sources are shown once, in rule order.
+        cdef list whys = []
+        cdef list sources = []
+        cdef list ids = []
+        cdef long hundredths = 0
+        for info in matched:
+            line = self._why(info, c, state)
+            if line not in whys:
+                whys.append(line)
+            if info.source not in sources:
+                sources.append(info.source)
+            ids.append(info.id)
+            hundredths += info.hundredths
+            for q in info.questions:
+                if q in answers:
+                    quoted[q] = answers[q]
+        return _new(Finding, {
+            "factor": (<_RuleInfo>matched[0]).factor,
+            "severity": (<_RuleInfo>matched[0]).severity,
+            "why": tuple(whys),
+            "strength": hundredths / 100,
+            "sources": tuple(sources),
+            "evidence": {"rules": ids, "answers": quoted},
+        })
+
+
+cdef object _tempered(object finding, list active):
+    for factor, lowers, note in active:
+        if finding.factor in lowers:
+            lower = _SEVERITIES[min(SEVERITY_RANK[finding.severity] + 1, len(_SEVERITIES) - 1)]
+            evidence = dict(finding.evidence)
+            evidence["tempered_by"] = factor
+            return _new(Finding, {
+                "factor": finding.factor,
+                "severity": lower,
+                "why": finding.why + (note,),
+                "strength": finding.strength,
+                "sources": finding.sources,
+                "evidence": evidence,
+            })
+    return finding
+
+
+cdef inline object _point(object session, object score):
+    return _new(Point, {"session": session, "score": score, "date": None})
+
+
+cdef bint _plain_in_order(list points, frozenset whole) except -1:
+    # As change._plain_in_order: sessions strictly increasing, every score a whole in range.
+    previous = None
+    for point in points:
+        session = point.session
+        if previous is not None and session <= previous:
+            return False
+        score = point.score
+        if type(score) is not int or score not in whole:
+            return False
+        previous = session
+    return True
+

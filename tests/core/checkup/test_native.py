@@ -1,0 +1,188 @@
+"""The compiled fast path (`_native.pyx`) gives exactly what the Python evaluator gives.
+
+Every test here compares the two on the same input: every field of the evaluation, or
+the same error. The compiled path may give up on a document (then `evaluate` uses the
+Python path), but it may never give a different answer.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import os
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from tests.core.checkup.test_evaluate import _ANSWER_SETS, _HISTORY, _MEASURES
+from therapycheck.core.checkup import AnswersError, parse_answers, question_bank, rule_set
+from therapycheck.core.checkup.conditions import State, walk
+from therapycheck.core.checkup.evaluate import evaluate, evaluate_python, native_engine, state_for
+
+sys.path.append(str(Path(__file__).resolve().parents[3] / "benchmarks"))
+from _corpus import corpus
+
+ENGINE = native_engine()
+needs_native = pytest.mark.skipif(ENGINE is None, reason="the compiled check-up is not built")
+
+
+def _plain(value: Any) -> Any:
+    """Every field, recursively, with class names, so any difference shows."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {"__class__": type(value).__name__, **fields}
+    if isinstance(value, dict):
+        return {repr(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [type(value).__name__, *(_plain(v) for v in value)]
+    if isinstance(value, float | int | bool):
+        return (type(value).__name__, value)
+    return value
+
+
+def _outcome(evaluator: Any, doc: Any, **kwargs: Any) -> Any:
+    try:
+        return _plain(evaluator(doc, **kwargs))
+    except AnswersError as exc:
+        return ("error", exc.question_id, str(exc))
+
+
+def _assert_same(doc: Any, **kwargs: Any) -> None:
+    assert _outcome(evaluate, doc, **kwargs) == _outcome(evaluate_python, doc, **kwargs)
+
+
+def _point(session: int, score: int) -> dict[str, int]:
+    return {"session": session, "score": score}
+
+
+def test_the_compiled_check_up_is_built_in_ci() -> None:
+    # CI must measure and test the compiled path, not silently fall back to Python.
+    if os.environ.get("CI") == "true":
+        assert ENGINE is not None, "make setup did not build core/checkup/_native.pyx"
+
+
+@needs_native
+def test_it_evaluates_the_corpus_itself_and_agrees_on_every_field() -> None:
+    assert ENGINE is not None
+    docs = corpus(300, seed=11)
+    for doc in docs:
+        native = ENGINE.evaluate_doc(doc, None)
+        assert native is not None, "a plain full answer set should not need the Python path"
+        assert _plain(native) == _plain(evaluate_python(doc))
+
+
+@needs_native
+def test_it_agrees_when_the_country_is_given() -> None:
+    for doc in corpus(20, seed=5):
+        _assert_same(doc, country="US")
+
+
+@needs_native
+def test_it_agrees_on_already_parsed_answers() -> None:
+    for doc in corpus(60, seed=12):
+        parsed = parse_answers(doc)
+        assert _plain(evaluate(parsed)) == _plain(evaluate_python(parsed))
+
+
+_ODD_VALUES: tuple[Any, ...] = (True, False, 3.0, 3.5, "nope", "skip", None, [1], (), -1, {}, "")
+
+
+@needs_native
+def test_it_agrees_on_documents_with_one_odd_answer_or_item() -> None:
+    rng = random.Random(3)
+    for doc in corpus(150, seed=13):
+        answers = copy.deepcopy(doc)
+        answers["answers"][rng.choice(list(answers["answers"]))] = rng.choice(_ODD_VALUES)
+        _assert_same(answers)
+        if doc["measures"]:
+            items = copy.deepcopy(doc)
+            name = rng.choice(list(items["measures"]))
+            values = items["measures"][name]
+            values[rng.randrange(len(values))] = rng.choice((*_ODD_VALUES, 9, "1"))
+            _assert_same(items)
+
+
+@needs_native
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda d: d.update(country=" gb "), id="country-with-spaces"),
+        pytest.param(lambda d: d.update(country="G7"), id="bad-country"),
+        pytest.param(lambda d: d.update(extra=1), id="unknown-top-level-key"),
+        pytest.param(lambda d: d["measures"].update({"PHQ-9": [1] * 9}), id="instrument-alias"),
+        pytest.param(lambda d: d["measures"].update(phq9="skip"), id="skipped-questionnaire"),
+        pytest.param(lambda d: d["measures"].update(phq9=(1,) * 9), id="items-as-a-tuple"),
+        pytest.param(lambda d: d.update(history={"phq9": []}), id="empty-history"),
+        pytest.param(
+            lambda d: d.update(history={"phq9": [_point(3, 9), _point(1, 14)]}),
+            id="history-out-of-order",
+        ),
+        pytest.param(
+            lambda d: d.update(history={"gad7": [{**_point(1, 9), "date": "2026-01-05"}]}),
+            id="history-with-a-date",
+        ),
+        pytest.param(
+            lambda d: d.update(history={"phq9": [{"session": 1, "score": 99}]}),
+            id="history-score-out-of-range",
+        ),
+        pytest.param(lambda d: d["answers"].update(sessions=1), id="two-sessions-or-fewer"),
+        pytest.param(lambda d: d["answers"].update(nonsense="yes"), id="unknown-question"),
+        pytest.param(lambda d: d["answers"].update(safe_now="not_safe"), id="crisis"),
+        pytest.param(lambda d: d["answers"].update(dual_relationship="yes"), id="misconduct"),
+    ],
+)
+def test_it_agrees_on_unusual_documents(change: Any) -> None:
+    for doc in corpus(8, seed=14):
+        changed = copy.deepcopy(doc)
+        change(changed)
+        _assert_same(changed)
+
+
+@needs_native
+def test_it_gives_up_rather_than_guess_on_what_only_the_python_path_handles() -> None:
+    assert ENGINE is not None
+    doc = corpus(1, seed=15)[0]
+    doc["measures"]["phq9"] = ["Not at all"] * 9  # option labels, read by the Python path
+    assert ENGINE.evaluate_doc(doc, None) is None
+    assert evaluate(doc).measures["phq9"].total == 0
+
+
+@needs_native
+def test_every_rule_condition_gives_the_same_answer_compiled_and_in_python() -> None:
+    from therapycheck.core.checkup import _native
+
+    rules = rule_set()
+    questions = {q.id: q for q in question_bank().questions}
+    # Rules that use named conditions are compared through whole evaluations above.
+    nodes = {
+        r.id: _native.compile_cond(r.when, questions, None)
+        for r in rules.rules
+        if not any(cond.ref is not None for cond in walk(r.when))
+    }
+    assert len(nodes) > 60
+    for doc in corpus(80, seed=16):
+        state: State = state_for(parse_answers(doc))
+        for rule in rules.rules:
+            if rule.id in nodes:
+                native = _native.test_condition(
+                    nodes[rule.id],
+                    state.answers,
+                    state.items,
+                    state.scores,
+                    state.statuses,
+                    state.facts,
+                )
+                assert native is rule.pred(state), rule.id
+
+
+@needs_native
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(answers=_ANSWER_SETS, measures=_MEASURES, history=_HISTORY)
+def test_random_valid_answer_sets_give_the_same_evaluation(
+    answers: dict[str, Any], measures: dict[str, Any], history: dict[str, Any]
+) -> None:
+    _assert_same({"answers": answers, "measures": measures, "history": history})
