@@ -502,6 +502,7 @@ cdef class Engine:
     cdef dict choices
     cdef dict ranges
     cdef dict checkers
+    cdef dict multi  # question id -> (option ids, exclusive option ids), multi questions
     cdef frozenset not_skippable
     cdef dict context_fields
     cdef dict context_defaults
@@ -543,6 +544,8 @@ cdef class Engine:
         self.choices = bank.choices
         self.ranges = bank.number_ranges
         self.checkers = bank.checkers
+        self.multi = {q.id: (q.option_ids(), q.exclusive_ids())
+                      for q in bank.questions if q.type == "multi"}
         self.not_skippable = frozenset(q.id for q in bank.questions if not q.skippable)
         self.context_fields = bank.context_fields
         self.context_defaults = dict(context_defaults)
@@ -643,6 +646,13 @@ cdef class Engine:
                 if found is not NULL and (<tuple>found)[0] <= value <= (<tuple>found)[1]:
                     answers[qid] = value
                     continue
+            elif type(value) is list:
+                found = PyDict_GetItem(self.multi, qid)
+                if found is not NULL:
+                    chosen = _chosen(<list>value, <tuple>found)
+                    if chosen is not None:
+                        answers[qid] = chosen
+                        continue
             found = PyDict_GetItem(self.checkers, qid)
             if found is NULL:
                 raise GiveUp
@@ -1001,6 +1011,24 @@ cdef object _tempered(object finding, list active):
                 "evidence": evidence,
             })
     return finding
+
+
+cdef object _chosen(list value, tuple options):
+    # bank._multi_checker's accepted case: option ids (plain str), repeats dropped in order,
+    # an exclusive option ("none of these") only on its own. None: let the checker decide.
+    cdef frozenset allowed = <frozenset>options[0]
+    cdef frozenset exclusive = <frozenset>options[1]
+    cdef list chosen = []
+    for option in value:
+        if type(option) is not str or option not in allowed:
+            return None
+        if option not in chosen:
+            chosen.append(option)
+    if len(chosen) > 1:
+        for option in chosen:
+            if option in exclusive:
+                return None
+    return tuple(chosen)
 
 
 cdef inline object _point(object session, object score):
