@@ -489,6 +489,8 @@ cdef class _RuleInfo:
     cdef long hundredths
     cdef str source
     cdef tuple sources
+    cdef long pinned  # the factor's place among the pinned factors (safety, misconduct)
+    cdef long catalogue  # the factor's place in the catalogue (FACTOR_IDS)
 
 
 cdef class Engine:
@@ -523,6 +525,8 @@ cdef class Engine:
 
     def __init__(self, rules, bank, mods, facts_fn, instruments, factor_keys, unknown_key,
                  context_defaults):
+        self.factor_keys = dict(factor_keys)
+        self.unknown_key = unknown_key
         questions = {q.id: q for q in bank.questions}
         refs = {name: n for n, name in enumerate(rules.definitions)}
         self.definitions = []
@@ -531,6 +535,8 @@ cdef class Engine:
                 compile_cond(spec, questions, {k: v for k, v in refs.items() if v < n})
             )
         self.groups = list(dict.fromkeys(r.factor for r in rules.rules))
+        if len(self.groups) > 64:  # _findings keeps one sort key per factor in 64 slots
+            raise ValueError("the compiled check-up handles at most 64 factors")
         group_index = {factor: n for n, factor in enumerate(self.groups)}
         order = sorted(range(len(rules.rules)), key=lambda n: (rules.rules[n].order, n))
         self.ranked = []
@@ -550,8 +556,6 @@ cdef class Engine:
         self.context_fields = bank.context_fields
         self.context_defaults = dict(context_defaults)
         self.instruments = dict(instruments)
-        self.factor_keys = dict(factor_keys)
-        self.unknown_key = unknown_key
         self.facts_cache = {}
         self.facts_fn = facts_fn
         self.modalities = mods
@@ -589,6 +593,7 @@ cdef class Engine:
         info.hundredths = rule.hundredths
         info.source = rule.source
         info.sources = rule.sources
+        info.pinned, info.catalogue = self.factor_keys.get(rule.factor, self.unknown_key)
         return info
 
     # -- public ---------------------------------------------------------------------------
@@ -914,21 +919,52 @@ cdef class Engine:
         cdef list findings = []
         cdef list state = [None]  # a State for lines that need one, made once when needed
         cdef set present = set()
+        # Sort keys as C integers: (pinned, severity rank, -strength, catalogue) packed so
+        # that integer order is tuple order. Strength is hundredths / 100 (Rule.hundredths),
+        # so ordering by hundredths orders by strength.
+        cdef long long keys[64]
+        cdef long long key
+        cdef Py_ssize_t n = 0, i, j
+        cdef long hundredths
+        cdef object finding
+        cdef _RuleInfo first
         for group in fired:
-            if group is not None:
-                finding = self._finding(<list>group, c, state)
-                findings.append(finding)
-                present.add((<_RuleInfo>(<list>group)[0]).factor)
+            if group is None:
+                continue
+            first = <_RuleInfo>(<list>group)[0]
+            finding = self._finding(<list>group, c, state)
+            hundredths = 0
+            for info in <list>group:
+                hundredths += info.hundredths
+            findings.append(finding)
+            present.add(first.factor)
+            keys[n] = (((first.pinned * 4) << 21) + ((1 << 20) - hundredths)) * 64 + first.catalogue
+            n += 1
         active = [t for t in self.tempering if t[0] in present]
         if active:
-            findings = [_tempered(f, active) for f in findings]
-        cdef list keyed = []
-        for finding in findings:
-            pinned, catalogue = self.factor_keys.get(finding.factor, self.unknown_key)
-            keyed.append((pinned, SEVERITY_RANK[finding.severity], -finding.strength,
-                          catalogue, len(keyed), finding))
-        keyed.sort()
-        return [k[5] for k in keyed]
+            for i in range(n):
+                finding = findings[i]
+                tempered = _tempered(finding, active)
+                if tempered is not finding:
+                    findings[i] = tempered
+        for i in range(n):
+            # The severity rank goes in after tempering, which may lower it.
+            keys[i] += (<long long>SEVERITY_RANK[findings[i].severity] << 21) * 64
+        # Insertion sort of at most one finding per factor; keys are all different.
+        cdef list ordered = [None] * n
+        cdef long long ranks[64]
+        for i in range(n):
+            ranks[i] = keys[i] * 64 + i
+        for i in range(1, n):
+            key = ranks[i]
+            j = i - 1
+            while j >= 0 and ranks[j] > key:
+                ranks[j + 1] = ranks[j]
+                j -= 1
+            ranks[j + 1] = key
+        for i in range(n):
+            ordered[i] = findings[ranks[i] % 64]
+        return ordered
 
     cdef str _why(self, _RuleInfo info, Ctx c, list state):
         if info.kind == 0:
