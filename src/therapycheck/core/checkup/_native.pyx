@@ -902,7 +902,9 @@ cdef class Engine:
             "review_reasons": reviews,
         })
 
-    cdef list _findings(self, Ctx c):
+    cdef list _fire(self, Ctx c):
+        # Named conditions first, in definition order; then each rule, strongest first,
+        # into its factor's group (None where nothing fired).
         cdef Cond cond
         c.refs = []
         for cond in self.definitions:
@@ -916,6 +918,11 @@ cdef class Engine:
                     fired[info.group] = [info]
                 else:
                     (<list>group).append(info)
+        return fired
+
+    cdef list _findings(self, Ctx c):
+        cdef list fired = self._fire(c)
+        cdef _RuleInfo info
         cdef list findings = []
         cdef list state = [None]  # a State for lines that need one, made once when needed
         cdef set present = set()
