@@ -7,7 +7,7 @@ from therapycheck.core.checkup.answers import ParsedAnswers
 from therapycheck.core.checkup.bank import QuestionBank
 from therapycheck.core.checkup.conditions import CondSpec
 from therapycheck.core.checkup.modalities import Modalities
-from therapycheck.core.checkup.model import Evaluation
+from therapycheck.core.checkup.model import Evaluation, Finding
 from therapycheck.core.checkup.rules import RuleSet
 from therapycheck.core.instruments import Instrument
 
@@ -21,10 +21,10 @@ class Engine:
         bank: QuestionBank,
         mods: Modalities,
         facts_fn: Callable[[Mapping[str, Any], Modalities], dict[str, Any]],
+        temper: Callable[[list[Finding], RuleSet], list[Finding]],
         instruments: Mapping[str, Instrument],
         factor_keys: Mapping[str, tuple[int, int]],
         unknown_key: tuple[int, int],
-        context_defaults: Mapping[str, Any],
     ) -> None: ...
     def evaluate_doc(self, doc: object, country: str | None) -> Evaluation | None: ...
     def evaluate_parsed(self, parsed: ParsedAnswers, country: str | None) -> Evaluation: ...

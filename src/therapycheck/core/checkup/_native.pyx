@@ -13,7 +13,7 @@ and `benchmarks/golden.py` checks the outputs against a stored run.
 Built by `make setup` (setup.py); when it is not built, `evaluate.py` runs alone.
 """
 
-from cpython.dict cimport PyDict_GetItem, PyDict_SetItem
+from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport (
     Py_EQ,
     Py_GE,
@@ -35,15 +35,14 @@ import dataclasses
 from therapycheck.core import change as _change
 from therapycheck.core import scoring as _scoring
 from therapycheck.core.change import Point, SeriesStatus
+from therapycheck.core.checkup.answers import _CONTEXT_DEFAULTS, TOP_LEVEL_KEYS, _country
 from therapycheck.core.checkup.conditions import STATUS_VALUES, State
 from therapycheck.core.checkup.model import SEVERITY_RANK, Context, Evaluation, Finding
+from therapycheck.core.checkup.rules import _LINES_PER_RULE
 from therapycheck.core.scoring import Score
 
 cdef object _MISSING = object()
-cdef int _LINES_PER_RULE = 2048
 cdef int _FACTS_CACHE = 4096
-cdef tuple _SEVERITIES = ("urgent", "high", "medium", "low")
-cdef frozenset _TOP_LEVEL_KEYS = frozenset(("answers", "measures", "history", "country", "version", "meta"))
 
 
 class GiveUp(Exception):
@@ -472,7 +471,6 @@ def test_condition(Cond cond, answers, items=None, scores=None, statuses=None, f
 
 
 cdef class _RuleInfo:
-    cdef object rule
     cdef str factor
     cdef Cond cond
     cdef Py_ssize_t group
@@ -499,8 +497,10 @@ cdef class Engine:
     cdef list ranked  # _RuleInfo, strongest first (severity, -weight), ties in file order
     cdef list groups  # factor ids, in the order the Python grouping gives them
     cdef list definitions  # Cond, in definition order
-    cdef list tempering  # (factor, lowers, note)
-    cdef list show  # (question id, Cond)
+    cdef object rules  # the RuleSet
+    cdef object temper  # evaluate._temper
+    cdef frozenset tempering_factors  # factors that temper others when present
+    cdef list show  # (question id, Cond) for questions shown only on a condition
     cdef dict choices
     cdef dict ranges
     cdef dict checkers
@@ -523,8 +523,8 @@ cdef class Engine:
     cdef dict known
     cdef object plans
 
-    def __init__(self, rules, bank, mods, facts_fn, instruments, factor_keys, unknown_key,
-                 context_defaults):
+    def __init__(self, rules, bank, mods, facts_fn, temper, instruments, factor_keys,
+                 unknown_key):
         self.factor_keys = dict(factor_keys)
         self.unknown_key = unknown_key
         questions = {q.id: q for q in bank.questions}
@@ -538,13 +538,15 @@ cdef class Engine:
         if len(self.groups) > 64:  # _findings keeps one sort key per factor in 64 slots
             raise ValueError("the compiled check-up handles at most 64 factors")
         group_index = {factor: n for n, factor in enumerate(self.groups)}
-        order = sorted(range(len(rules.rules)), key=lambda n: (rules.rules[n].order, n))
-        self.ranked = []
-        for n in order:
-            rule = rules.rules[n]
-            self.ranked.append(self._info(rule, compile_cond(rule.when, questions, refs),
-                                          group_index[rule.factor]))
-        self.tempering = [(t.factor, t.lowers, t.note) for t in rules.tempering]
+        self.ranked = [
+            self._info(rule, compile_cond(rule.when, questions, refs), group_index[rule.factor])
+            for rule in rules.ranked
+        ]
+        self.rules = rules
+        self.temper = temper
+        self.tempering_factors = frozenset(t.factor for t in rules.tempering)
+        self.context_fields = bank.context_fields
+        self.context_defaults = dict(_CONTEXT_DEFAULTS)
         self.show = [(q.id, compile_cond(q.show_if, questions, None))
                      for q in bank.questions if q.show_if is not None]
         self.choices = bank.choices
@@ -553,8 +555,6 @@ cdef class Engine:
         self.multi = {q.id: (q.option_ids(), q.exclusive_ids())
                       for q in bank.questions if q.type == "multi"}
         self.not_skippable = frozenset(q.id for q in bank.questions if not q.skippable)
-        self.context_fields = bank.context_fields
-        self.context_defaults = dict(context_defaults)
         self.instruments = dict(instruments)
         self.facts_cache = {}
         self.facts_fn = facts_fn
@@ -570,7 +570,6 @@ cdef class Engine:
 
     cdef _RuleInfo _info(self, rule, Cond cond, Py_ssize_t group):
         cdef _RuleInfo info = _RuleInfo()
-        info.rule = rule
         info.factor = rule.factor
         info.cond = cond
         info.group = group
@@ -616,13 +615,16 @@ cdef class Engine:
         if type(doc) is not dict:
             raise GiveUp
         for key in <dict>doc:
-            if key not in _TOP_LEVEL_KEYS:
+            if key not in TOP_LEVEL_KEYS:
                 raise GiveUp
         answers = self._answers((<dict>doc).get("answers") or {})
         self._hide(answers)
         items, scores = self._measures((<dict>doc).get("measures") or {})
         history = self._history((<dict>doc).get("history") or {})
-        doc_country = self._country((<dict>doc).get("country"))
+        try:
+            doc_country = _country((<dict>doc).get("country"))
+        except ValueError:
+            raise GiveUp
         context = self._context(answers, doc_country)
         statuses = self._statuses(history, scores, context.sessions)
         return self._evaluation(answers, items, scores, statuses, context, country)
@@ -793,17 +795,9 @@ cdef class Engine:
             history[key] = points
         return history
 
-    cdef object _country(self, object raw):
-        if raw is None or (type(raw) is str and raw == ""):
-            return None
-        if type(raw) is not str:
-            raise GiveUp
-        stripped = (<str>raw).strip()
-        if not stripped.isalpha() or len(stripped) > 20:
-            raise GiveUp
-        return stripped.upper()
-
     cdef object _context(self, dict answers, object country):
+        # answers._context without `build`'s field check on every call: _CONTEXT_DEFAULTS
+        # names every Context field (answers.py checks that when it loads).
         cdef dict values = dict(self.context_defaults)
         values["country"] = country
         for qid, name in self.context_fields.items():
@@ -947,13 +941,8 @@ cdef class Engine:
             present.add(first.factor)
             keys[n] = (((first.pinned * 4) << 21) + ((1 << 20) - hundredths)) * 64 + first.catalogue
             n += 1
-        active = [t for t in self.tempering if t[0] in present]
-        if active:
-            for i in range(n):
-                finding = findings[i]
-                tempered = _tempered(finding, active)
-                if tempered is not finding:
-                    findings[i] = tempered
+        if not self.tempering_factors.isdisjoint(present):
+            findings = self.temper(findings, self.rules)
         for i in range(n):
             # The severity rank goes in after tempering, which may lower it.
             keys[i] += (<long long>SEVERITY_RANK[findings[i].severity] << 21) * 64
@@ -1037,23 +1026,6 @@ cdef class Engine:
             "sources": tuple(sources),
             "evidence": {"rules": ids, "answers": quoted},
         })
-
-
-cdef object _tempered(object finding, list active):
-    for factor, lowers, note in active:
-        if finding.factor in lowers:
-            lower = _SEVERITIES[min(SEVERITY_RANK[finding.severity] + 1, len(_SEVERITIES) - 1)]
-            evidence = dict(finding.evidence)
-            evidence["tempered_by"] = factor
-            return _new(Finding, {
-                "factor": finding.factor,
-                "severity": lower,
-                "why": finding.why + (note,),
-                "strength": finding.strength,
-                "sources": finding.sources,
-                "evidence": evidence,
-            })
-    return finding
 
 
 cdef object _chosen(list value, tuple options):

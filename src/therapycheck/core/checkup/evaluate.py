@@ -15,7 +15,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from therapycheck.core._build import build, constructor
-from therapycheck.core.checkup.answers import _CONTEXT_DEFAULTS, ParsedAnswers, parse_answers
+from therapycheck.core.checkup.answers import ParsedAnswers, parse_answers
 from therapycheck.core.checkup.bank import question_bank
 from therapycheck.core.checkup.conditions import State
 from therapycheck.core.checkup.modalities import Modalities, modalities
@@ -67,10 +67,10 @@ def native_engine() -> _native.Engine | None:
         bank=question_bank(),
         mods=modalities(),
         facts_fn=_facts,
+        temper=_temper,
         instruments={inst.id: inst for inst in all_instruments()},
         factor_keys=_FACTOR_KEYS,
         unknown_key=_UNKNOWN_KEY,
-        context_defaults=_CONTEXT_DEFAULTS,
     )
 
 

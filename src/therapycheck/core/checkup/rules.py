@@ -340,6 +340,8 @@ class RuleSet:
     rules: tuple[Rule, ...]
     definitions: Mapping[str, CondSpec]
     tempering: tuple[Tempering, ...]
+    # The rules strongest first: by (severity rank, -weight), ties in file order.
+    ranked: tuple[Rule, ...]
     # All rule conditions compiled into one function: (answers, items, scores, statuses,
     # facts) -> factor -> the rules that fire for it, each list by (severity rank, -weight),
     # ties in file order: the order a finding shows its rules in.
@@ -404,6 +406,7 @@ def build_rules(data: Mapping[str, Any], bank: QuestionBank) -> RuleSet:
         rules=rules,
         definitions=spec.definitions,
         tempering=tempering,
+        ranked=tuple(rules[n] for n in ranked),
         fire_grouped=compile_grouped_rule_set(
             conditions, env, [(r.factor, r) for r in rules], order=ranked
         ),
