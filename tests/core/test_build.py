@@ -61,3 +61,31 @@ def test_a_constructor_refuses_a_missing_or_unknown_field_and_positional_values(
 def test_a_constructor_skips_post_init_so_it_is_only_for_checked_values():
     # Documented behaviour: the caller vouches for the values.
     assert constructor(_Checked)(value=-1).value == -1
+
+
+@dataclass(frozen=True, slots=True)
+class _SlottedPair:
+    left: int
+    right: int = 0
+
+
+def test_it_fills_a_slotted_class_through_its_slots():
+    pair = build(_SlottedPair, left=1, right=2)
+    assert pair == _SlottedPair(1, 2)
+    assert not hasattr(pair, "__dict__")
+    with pytest.raises(AttributeError):
+        pair.left = 3  # type: ignore[misc]
+
+
+def test_it_refuses_a_missing_field_of_a_slotted_class_too():
+    with pytest.raises(TypeError, match=r"missing fields \['right'\]"):
+        build(_SlottedPair, left=1)
+
+
+def test_a_constructor_fills_a_slotted_class_through_its_slots():
+    new_pair = constructor(_SlottedPair)
+    pair = new_pair(left=1, right=2)
+    assert pair == _SlottedPair(1, 2)
+    assert not hasattr(pair, "__dict__")
+    with pytest.raises(TypeError, match="right"):
+        new_pair(left=1)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from therapycheck.core._build import build, constructor
+from therapycheck.core._build import build, constructor, field_setters
 
 if TYPE_CHECKING:
     from therapycheck.core.instruments.schema import Band, Norms, ReliableChange
@@ -124,7 +124,9 @@ def _known(measure: Measure) -> frozenset[int] | None:
     return known[1] if known is not None and known[0] is measure else None
 
 
-@dataclass(frozen=True, init=False)
+# Slotted: a check-up with a history holds a couple of dozen of these, and an instance
+# without a dict is several times cheaper to make and free.
+@dataclass(frozen=True, init=False, slots=True)
 class Point:
     """One total score at one session (session numbers need not start at 1)."""
 
@@ -136,12 +138,11 @@ class Point:
         # Two plain ints (the usual point) need no checks; anything else gets all of them.
         if session.__class__ is not int or score.__class__ is not int:
             _check_point(session, score)
-        # Frozen: fill the instance dict directly, as the generated __init__ would via
-        # object.__setattr__, only cheaper.
-        values = self.__dict__
-        values["session"] = session
-        values["score"] = score
-        values["date"] = date
+        # Frozen: fill the slots through their descriptors, as the generated __init__
+        # would via object.__setattr__, only cheaper.
+        _SET_SESSION(self, session)
+        _SET_SCORE(self, score)
+        _SET_DATE(self, date)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -149,6 +150,9 @@ class Point:
             "score": self.score,
             "date": self.date.isoformat() if self.date else None,
         }
+
+
+_SET_SESSION, _SET_SCORE, _SET_DATE = field_setters(Point).values()
 
 
 @dataclass(frozen=True)

@@ -186,3 +186,37 @@ def test_random_valid_answer_sets_give_the_same_evaluation(
     answers: dict[str, Any], measures: dict[str, Any], history: dict[str, Any]
 ) -> None:
     _assert_same({"answers": answers, "measures": measures, "history": history})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Slotted:
+    left: int
+    right: int
+
+
+@dataclasses.dataclass(frozen=True)
+class _WithDict:
+    left: int
+
+
+@needs_native
+def test_it_fills_slotted_results_only_and_refuses_a_class_with_an_instance_dict() -> None:
+    from therapycheck.core.checkup import _native
+
+    _native._Layout(_Slotted)  # type: ignore[attr-defined]
+    with pytest.raises(TypeError, match=r"_WithDict\.left is not a slot"):
+        _native._Layout(_WithDict)  # type: ignore[attr-defined]
+
+
+@needs_native
+def test_compiled_findings_and_points_are_the_same_slotted_instances_as_python_ones() -> None:
+    doc = corpus(3)[2]  # one with earlier scores
+    compiled, reference = evaluate(doc), evaluate_python(doc)
+    for made, expected in zip(compiled.findings, reference.findings, strict=True):
+        assert type(made) is type(expected)
+        assert made == expected
+        assert not hasattr(made, "__dict__")
+    assert compiled.statuses  # the corpus gives earlier scores
+    for inst, status in compiled.statuses.items():
+        assert status.points == reference.statuses[inst].points
+        assert all(not hasattr(point, "__dict__") for point in status.points)

@@ -26,11 +26,21 @@ from cpython.object cimport (
 )
 
 
+from cpython.ref cimport Py_INCREF
+
+
 cdef extern from "Python.h":
     object PyType_GenericNew(PyTypeObject* cls, PyObject* args, PyObject* kwds)
     int PyObject_GenericSetDict(object obj, object value, void* context) except -1
 
+    ctypedef struct PyMemberDef:
+        Py_ssize_t offset
+
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef* d_member
+
 import dataclasses
+import types
 
 from therapycheck.core import change as _change
 from therapycheck.core import scoring as _scoring
@@ -55,6 +65,47 @@ cdef inline object _new(type cls, dict fields):
     obj = PyType_GenericNew(<PyTypeObject*>cls, NULL, NULL)
     PyObject_GenericSetDict(obj, fields, NULL)
     return obj
+
+
+cdef class _Layout:
+    """Where each field of a slotted frozen dataclass lives, to fill new instances directly.
+
+    The same as core._build for slotted classes (findings, points): the instance is made
+    without running __init__ and each slot gets its value, without a Python call per field.
+    """
+
+    cdef type cls
+    cdef Py_ssize_t count
+    cdef Py_ssize_t offsets[8]
+
+    def __init__(self, type cls):
+        names = tuple([f.name for f in dataclasses.fields(cls)])
+        if len(names) > 8:
+            raise ValueError(f"{cls.__name__} has more than 8 fields")
+        for n, name in enumerate(names):
+            slot = cls.__dict__.get(name)
+            if type(slot) is not types.MemberDescriptorType:
+                raise TypeError(f"{cls.__name__}.{name} is not a slot")
+            self.offsets[n] = (<PyMemberDescrObject*>slot).d_member.offset
+        self.cls = cls
+        self.count = len(names)
+
+    cdef object make(self, tuple values):
+        # `values` in field order (dataclasses.fields), every field given.
+        if len(values) != self.count:
+            raise TypeError(f"{self.cls.__name__} takes {self.count} fields")
+        obj = PyType_GenericNew(<PyTypeObject*>self.cls, NULL, NULL)
+        cdef char* base = <char*><PyObject*>obj
+        cdef Py_ssize_t n
+        for n in range(self.count):
+            value = values[n]
+            Py_INCREF(value)
+            (<PyObject**>(base + self.offsets[n]))[0] = <PyObject*>value
+        return obj
+
+
+cdef _Layout _FINDING = _Layout(Finding)
+cdef _Layout _POINT = _Layout(Point)
 
 
 # --- conditions ----------------------------------------------------------------------------
@@ -994,14 +1045,14 @@ cdef class Engine:
             for q in info.questions:
                 if q in answers:
                     quoted[q] = answers[q]
-            return _new(Finding, {
-                "factor": info.factor,
-                "severity": info.severity,
-                "why": (self._why(info, c, state),),
-                "strength": info.weight,
-                "sources": info.sources,
-                "evidence": {"rules": [info.id], "answers": quoted},
-            })
+            return _FINDING.make((
+                info.factor,
+                info.severity,
+                (self._why(info, c, state),),
+                info.weight,
+                info.sources,
+                {"rules": [info.id], "answers": quoted},
+            ))
         # Repeated lines and sources are shown once, in rule order.
         cdef list whys = []
         cdef list sources = []
@@ -1018,14 +1069,14 @@ cdef class Engine:
             for q in info.questions:
                 if q in answers:
                     quoted[q] = answers[q]
-        return _new(Finding, {
-            "factor": (<_RuleInfo>matched[0]).factor,
-            "severity": (<_RuleInfo>matched[0]).severity,
-            "why": tuple(whys),
-            "strength": hundredths / 100,
-            "sources": tuple(sources),
-            "evidence": {"rules": ids, "answers": quoted},
-        })
+        return _FINDING.make((
+            (<_RuleInfo>matched[0]).factor,
+            (<_RuleInfo>matched[0]).severity,
+            tuple(whys),
+            hundredths / 100,
+            tuple(sources),
+            {"rules": ids, "answers": quoted},
+        ))
 
 
 cdef object _chosen(list value, tuple options):
@@ -1047,7 +1098,7 @@ cdef object _chosen(list value, tuple options):
 
 
 cdef inline object _point(object session, object score):
-    return _new(Point, {"session": session, "score": score, "date": None})
+    return _POINT.make((session, score, None))
 
 
 cdef bint _plain_in_order(list points, frozenset whole) except -1:
