@@ -26,6 +26,7 @@ from cpython.object cimport (
 )
 
 
+from cpython.long cimport PyLong_AsLongAndOverflow
 from cpython.ref cimport Py_INCREF
 
 
@@ -301,11 +302,13 @@ cdef class Numeric(Cond):
         if value is None:
             return False
         cdef long whole_value
-        if self.whole and type(value) is int and -2**40 < value < 2**40:
-            whole_value = value
-            if self.has_low and whole_value < self.low:
-                return False
-            return not (self.has_high and whole_value > self.high)
+        cdef int overflow = 0
+        if self.whole and type(value) is int:
+            whole_value = PyLong_AsLongAndOverflow(value, &overflow)
+            if overflow == 0:
+                if self.has_low and whole_value < self.low:
+                    return False
+                return not (self.has_high and whole_value > self.high)
         cdef int op
         for op, bound in self.ops:
             if not PyObject_RichCompareBool(value, bound, op):
@@ -521,6 +524,35 @@ def test_condition(Cond cond, answers, items=None, scores=None, statuses=None, f
 # --- the engine ----------------------------------------------------------------------------
 
 
+cdef class _ScorePlan:
+    """scoring._Plan's fields as C-level attributes, read once per instrument."""
+
+    cdef object inst
+    cdef object plan  # the scoring._Plan itself, for scoring._variant
+    cdef tuple allowed
+    cdef tuple reverse
+    cdef object thresholds
+    cdef object multiplier
+    cdef dict totals
+    cdef bint has_rules
+    cdef tuple subscales
+    cdef tuple safety_items
+    cdef tuple patterns
+
+    def __init__(self, inst, plan):
+        self.inst = inst
+        self.plan = plan
+        self.allowed = plan.allowed
+        self.reverse = plan.reverse
+        self.thresholds = plan.thresholds
+        self.multiplier = plan.multiplier
+        self.totals = plan.totals
+        self.has_rules = plan.has_rules
+        self.subscales = plan.subscales
+        self.safety_items = plan.safety_items
+        self.patterns = plan.patterns
+
+
 cdef class _RuleInfo:
     cdef str factor
     cdef Cond cond
@@ -572,7 +604,7 @@ cdef class Engine:
     cdef long review_after
     cdef long min_to_judge
     cdef dict known
-    cdef object plans
+    cdef dict score_plans  # id(instrument) -> _ScorePlan
 
     def __init__(self, rules, bank, mods, facts_fn, temper, instruments, factor_keys,
                  unknown_key):
@@ -617,7 +649,7 @@ cdef class Engine:
         self.review_after = _change.REVIEW_AFTER_SESSIONS
         self.min_to_judge = _change.MIN_SESSIONS_TO_JUDGE
         self.known = _change._KNOWN
-        self.plans = _scoring._PLANS
+        self.score_plans = {}
 
     cdef _RuleInfo _info(self, rule, Cond cond, Py_ssize_t group):
         cdef _RuleInfo info = _RuleInfo()
@@ -761,12 +793,21 @@ cdef class Engine:
             scores[key] = result
         return items, scores
 
+    cdef _ScorePlan _score_plan(self, object inst):
+        found = self.score_plans.get(id(inst))
+        if found is not None and (<_ScorePlan>found).inst is inst:
+            return <_ScorePlan>found
+        if len(self.score_plans) > 256:  # as scoring._PLANS: only tests make many
+            self.score_plans.clear()
+        cdef _ScorePlan plan = _ScorePlan(inst, _scoring._plan(inst))
+        self.score_plans[id(inst)] = plan
+        return plan
+
     cdef object _score(self, object inst, object answers):
         # scoring.score's fast path for plain int answers; anything else gives up.
         if type(answers) is not list:
             raise GiveUp
-        entry = self.plans.get(id(inst))
-        plan = entry[1] if entry is not None and entry[0] is inst else _scoring._plan(inst)
+        cdef _ScorePlan plan = self._score_plan(inst)
         cdef tuple allowed = plan.allowed
         cdef tuple values = tuple(<list>answers)
         cdef Py_ssize_t n = len(values)
@@ -817,7 +858,7 @@ cdef class Engine:
                     met = met + (position,)
             if endorsed or met:
                 facts = facts.variants.get((endorsed, met)) or _scoring._variant(
-                    plan, facts, endorsed, met
+                    plan.plan, facts, endorsed, met
                 )
         cdef dict fields = dict(<dict>facts.fields)
         fields["subscales"] = subscales
