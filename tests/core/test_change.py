@@ -350,8 +350,8 @@ def test_explanations_use_plain_words(scores: tuple[int, ...]) -> None:
 def test_series_status_sets_every_field() -> None:
     """series_status fills its result directly, so a field added later must not go unset."""
     result = series_status("phq9", series(15, 14, 12))
-    names = {f.name for f in dataclasses.fields(result)}
-    assert set(vars(result)) == names
+    # Slotted: a field left unset has no value at all, so reading it fails.
+    assert all(hasattr(result, f.name) for f in dataclasses.fields(result))
 
 
 def test_ordered_and_shuffled_points_give_the_same_status() -> None:

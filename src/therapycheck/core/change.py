@@ -375,7 +375,7 @@ def _strictly_increasing(points: Sequence[Point]) -> bool:
     return True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SeriesStatus:
     """Where a person's series on one instrument stands, in words and numbers."""
 

@@ -209,14 +209,19 @@ def test_it_fills_slotted_results_only_and_refuses_a_class_with_an_instance_dict
 
 
 @needs_native
-def test_compiled_findings_and_points_are_the_same_slotted_instances_as_python_ones() -> None:
+def test_compiled_results_are_the_same_slotted_instances_as_python_ones() -> None:
     doc = corpus(3)[2]  # one with earlier scores
     compiled, reference = evaluate(doc), evaluate_python(doc)
+    for made, expected in ((compiled, reference), (compiled.context, reference.context)):
+        assert type(made) is type(expected)
+        assert made == expected
+        assert not hasattr(made, "__dict__")
     for made, expected in zip(compiled.findings, reference.findings, strict=True):
         assert type(made) is type(expected)
         assert made == expected
         assert not hasattr(made, "__dict__")
     assert compiled.statuses  # the corpus gives earlier scores
     for inst, status in compiled.statuses.items():
-        assert status.points == reference.statuses[inst].points
+        assert status == reference.statuses[inst]
+        assert not hasattr(status, "__dict__")
         assert all(not hasattr(point, "__dict__") for point in status.points)

@@ -77,12 +77,12 @@ cdef class _Layout:
 
     cdef type cls
     cdef Py_ssize_t count
-    cdef Py_ssize_t offsets[8]
+    cdef Py_ssize_t offsets[12]
 
     def __init__(self, type cls):
         names = tuple([f.name for f in dataclasses.fields(cls)])
-        if len(names) > 8:
-            raise ValueError(f"{cls.__name__} has more than 8 fields")
+        if len(names) > 12:
+            raise ValueError(f"{cls.__name__} has more than 12 fields")
         for n, name in enumerate(names):
             slot = cls.__dict__.get(name)
             if type(slot) is not types.MemberDescriptorType:
@@ -107,6 +107,9 @@ cdef class _Layout:
 
 cdef _Layout _FINDING = _Layout(Finding)
 cdef _Layout _POINT = _Layout(Point)
+cdef _Layout _SERIES_STATUS = _Layout(SeriesStatus)
+cdef _Layout _CONTEXT = _Layout(Context)
+cdef _Layout _EVALUATION = _Layout(Evaluation)
 
 
 # --- conditions ----------------------------------------------------------------------------
@@ -589,8 +592,9 @@ cdef class Engine:
     cdef dict checkers
     cdef dict multi  # question id -> (option ids, exclusive option ids), multi questions
     cdef frozenset not_skippable
-    cdef dict context_fields
-    cdef dict context_defaults
+    cdef dict context_slots  # question id -> its Context field's place (dataclasses.fields)
+    cdef tuple context_defaults  # in field order
+    cdef Py_ssize_t country_slot
     cdef dict instruments
     cdef dict factor_keys
     cdef tuple unknown_key
@@ -628,8 +632,10 @@ cdef class Engine:
         self.rules = rules
         self.temper = temper
         self.tempering_factors = frozenset(t.factor for t in rules.tempering)
-        self.context_fields = bank.context_fields
-        self.context_defaults = dict(_CONTEXT_DEFAULTS)
+        names = [f.name for f in dataclasses.fields(Context)]
+        self.context_slots = {qid: names.index(name) for qid, name in bank.context_fields.items()}
+        self.context_defaults = tuple([_CONTEXT_DEFAULTS[name] for name in names])
+        self.country_slot = names.index("country")
         self.show = [(q.id, compile_cond(q.show_if, questions, None))
                      for q in bank.questions if q.show_if is not None]
         self.choices = bank.choices
@@ -890,12 +896,12 @@ cdef class Engine:
     cdef object _context(self, dict answers, object country):
         # answers._context without `build`'s field check on every call: _CONTEXT_DEFAULTS
         # names every Context field (answers.py checks that when it loads).
-        cdef dict values = dict(self.context_defaults)
-        values["country"] = country
-        for qid, name in self.context_fields.items():
+        cdef list values = list(self.context_defaults)
+        values[self.country_slot] = country
+        for qid, slot in self.context_slots.items():
             if qid in answers:
-                values[name] = answers[qid]
-        return _new(Context, values)
+                values[<Py_ssize_t>slot] = answers[qid]
+        return _CONTEXT.make(tuple(values))
 
     cdef dict _statuses(self, dict history, dict scores, object session):
         cdef dict statuses = {}
@@ -927,23 +933,23 @@ cdef class Engine:
         judgement = self.judged(measure.id, stage, first.score, latest.score)
         change, status, text, threshold = judgement
         review_due = measured >= self.review_after and status not in self.good_enough
-        return _new(SeriesStatus, {
-            "instrument": measure.id,
-            "status": status,
-            "review_due": review_due,
-            "explanation": f"{text} {self.review_note(measured)}" if review_due else text,
-            "numbers": {
+        return _SERIES_STATUS.make((
+            measure.id,  # instrument
+            status,
+            review_due,
+            f"{text} {self.review_note(measured)}" if review_due else text,  # explanation
+            {  # numbers
                 "first": first.score,
                 "latest": latest.score,
                 "change": change.delta if change else None,
                 "threshold": threshold,
                 "sessions": measured,
             },
-            "first": first,
-            "latest": latest,
-            "change": change,
-            "points": tuple(points),
-        })
+            first,
+            latest,
+            change,
+            tuple(points),
+        ))
 
     # -- rules and findings ---------------------------------------------------------------
 
@@ -977,16 +983,16 @@ cdef class Engine:
         reviews = tuple([s.explanation for s in statuses.values() if s.review_due])
         if country is not None:
             context = dataclasses.replace(context, country=country)
-        return _new(Evaluation, {
-            "findings": tuple(findings),
-            "context": context,
-            "measures": dict(scores),
-            "statuses": dict(statuses),
-            "safety_reasons": safety_reasons,
-            "answers": dict(answers),
-            "review_due": bool(reviews),
-            "review_reasons": reviews,
-        })
+        return _EVALUATION.make((
+            tuple(findings),
+            context,
+            dict(scores),  # measures
+            dict(statuses),
+            safety_reasons,
+            dict(answers),
+            bool(reviews),  # review_due
+            reviews,  # review_reasons
+        ))
 
     cdef list _fire(self, Ctx c):
         # Named conditions first, in definition order; then each rule, strongest first,

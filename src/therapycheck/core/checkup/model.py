@@ -77,7 +77,7 @@ class Finding:
         return {"factor": self.factor, "severity": self.severity, "why": list(self.why)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Context:
     """What the person told us about their therapy so far (all optional: skippable)."""
 
@@ -93,7 +93,7 @@ class Context:
     country: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evaluation:
     """The evaluator's result: ordered findings plus what the plan needs to know."""
 
