@@ -3,7 +3,7 @@
 Measures, side by side in one run, on one realistic full answers document and on a seeded
 corpus of varied full answer sets (`_corpus.py`: every visible question answered, every
 offered questionnaire filled, histories of earlier scores), so no per-input shortcut can
-flatter the figure:
+flatter the figure. Every document goes through JSON first, as the CLI and API get it:
   parse           `parse_answers` alone: validation, scoring, series status
   evaluate        `core.checkup.evaluate` on the JSON document (parse + rules + findings),
                   through the compiled fast path (core/checkup/_native.pyx) when it is built
@@ -57,6 +57,12 @@ from therapycheck.core.report import report_from_evaluation
 
 TARGET_PER_CORE = 20_000
 TODAY = datetime.date(2026, 11, 21)
+
+
+def as_received(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document as a JSON parser gives it (what `checkup --answers` and the API read)."""
+    received: dict[str, Any] = json.loads(json.dumps(doc))
+    return received
 
 
 def full_answers() -> dict[str, Any]:
@@ -191,7 +197,9 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     args = parser.parse_args()
 
-    doc = full_answers()
+    # Through JSON first, as the CLI and the API receive a document: its keys and option
+    # ids are then new strings, not the question bank's own objects.
+    doc = as_received(full_answers())
     evaluation = evaluate(doc)
     parsed = parse_answers(doc)
     cases: dict[str, Callable[[], object]] = {
@@ -205,7 +213,7 @@ def main() -> None:
         ).to_dict(),
     }
     rates = {name: rate(fn, args.seconds) for name, fn in cases.items()}
-    docs = corpus(args.corpus)
+    docs = [as_received(d) for d in corpus(args.corpus)]
     parsed_docs = [parse_answers(d) for d in docs]
     corpus_rates = {
         "parse": corpus_rate(parse_answers, docs),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import os
 import random
 import sys
@@ -73,6 +74,19 @@ def test_it_evaluates_the_corpus_itself_and_agrees_on_every_field() -> None:
         native = ENGINE.evaluate_doc(doc, None)
         assert native is not None, "a plain full answer set should not need the Python path"
         assert _plain(native) == _plain(evaluate_python(doc))
+
+
+@needs_native
+def test_it_agrees_on_documents_read_from_json_and_stores_answers_under_the_banks_ids() -> None:
+    # A parsed document's keys and option ids are new strings, not the bank's objects.
+    assert ENGINE is not None
+    bank_ids = {q.id: q.id for q in question_bank().questions}
+    for doc in corpus(100, seed=12):
+        received = json.loads(json.dumps(doc))
+        native = ENGINE.evaluate_doc(received, None)
+        assert native is not None
+        assert _plain(native) == _plain(evaluate_python(received))
+        assert all(sys.intern(bank_ids[qid]) is qid for qid in native.answers)
 
 
 @needs_native

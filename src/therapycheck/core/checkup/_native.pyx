@@ -32,6 +32,7 @@ from cpython.ref cimport Py_INCREF
 
 cdef extern from "Python.h":
     object PyType_GenericNew(PyTypeObject* cls, PyObject* args, PyObject* kwds)
+    dict _PyDict_NewPresized(Py_ssize_t minused)
     int PyObject_GenericSetDict(object obj, object value, void* context) except -1
 
     ctypedef struct PyMemberDef:
@@ -41,6 +42,7 @@ cdef extern from "Python.h":
         PyMemberDef* d_member
 
 import dataclasses
+import sys
 import types
 
 from therapycheck.core import change as _change
@@ -53,6 +55,13 @@ from therapycheck.core.checkup.rules import _LINES_PER_RULE
 from therapycheck.core.scoring import Score
 
 cdef object _MISSING = object()
+
+
+cdef object _i(object value):
+    # Question ids, option ids and the rules' values are interned once, at load, and the
+    # answers are stored under those same objects. Every later lookup or comparison of
+    # them then succeeds on identity, before comparing any characters.
+    return sys.intern(value) if type(value) is str else value
 cdef int _FACTS_CACHE = 4096
 
 
@@ -483,15 +492,15 @@ def compile_cond(spec, questions, refs):
 
 
 def _answer(spec, question):
-    key = spec.answer
+    key = _i(spec.answer)
     if spec.answered is not None:
         return AnswerAnswered(key, spec.answered)
     if spec.equals is not None:
-        return AnswerEquals(key, spec.equals)
+        return AnswerEquals(key, _i(spec.equals))
     if spec.in_ is not None:
-        return AnswerIn(key, frozenset(spec.in_))
+        return AnswerIn(key, frozenset([_i(v) for v in spec.in_]))
     if spec.includes is not None:
-        return AnswerIncludes(key, frozenset(spec.includes))
+        return AnswerIncludes(key, frozenset([_i(v) for v in spec.includes]))
     if spec.count_gte is not None:
         return AnswerCount(key, spec.count_gte, frozenset(question.exclusive_ids()))
     return AnswerNumber(key, _ops(spec))
@@ -590,7 +599,7 @@ cdef class Engine:
     cdef dict choices
     cdef dict ranges
     cdef dict checkers
-    cdef dict multi  # question id -> (option ids, exclusive option ids), multi questions
+    cdef dict multi  # question id -> (its interned id, option ids, exclusive ids), multi questions
     cdef frozenset not_skippable
     cdef dict context_slots  # question id -> its Context field's place (dataclasses.fields)
     cdef tuple context_defaults  # in field order
@@ -633,22 +642,28 @@ cdef class Engine:
         self.temper = temper
         self.tempering_factors = frozenset(t.factor for t in rules.tempering)
         names = [f.name for f in dataclasses.fields(Context)]
-        self.context_slots = {qid: names.index(name) for qid, name in bank.context_fields.items()}
+        self.context_slots = {
+            _i(qid): names.index(name) for qid, name in bank.context_fields.items()
+        }
         self.context_defaults = tuple([_CONTEXT_DEFAULTS[name] for name in names])
         self.country_slot = names.index("country")
-        self.show = [(q.id, compile_cond(q.show_if, questions, None))
+        self.show = [(_i(q.id), compile_cond(q.show_if, questions, None))
                      for q in bank.questions if q.show_if is not None]
-        self.choices = bank.choices
-        self.ranges = bank.number_ranges
-        self.checkers = bank.checkers
-        self.multi = {q.id: (q.option_ids(), q.exclusive_ids())
+        # Each table's value starts with the question's interned id (see _i).
+        self.choices = {
+            qid: (_i(qid), {value: _i(option) for value, option in table.items()})
+            for qid, table in bank.choices.items()
+        }
+        self.ranges = {qid: (_i(qid), *bounds) for qid, bounds in bank.number_ranges.items()}
+        self.checkers = {qid: (_i(qid), check) for qid, check in bank.checkers.items()}
+        self.multi = {q.id: (_i(q.id), q.option_ids(), q.exclusive_ids())
                       for q in bank.questions if q.type == "multi"}
         self.not_skippable = frozenset(q.id for q in bank.questions if not q.skippable)
         self.instruments = dict(instruments)
         self.facts_cache = {}
         self.facts_fn = facts_fn
         self.modalities = mods
-        self.refinement_questions = tuple(dict.fromkeys(r.question for r in mods.refinements))
+        self.refinement_questions = tuple(dict.fromkeys(_i(r.question) for r in mods.refinements))
         self.review_note = _change._review_note
         self.judged = _change._judged_registered
         self.good_enough = frozenset(_change._GOOD_ENOUGH)
@@ -668,13 +683,13 @@ cdef class Engine:
             info.constant = template.constant
         elif template.paths:
             info.kind = 1
-            info.paths = template.paths
-            info.first_path = template.paths[0]
+            info.paths = tuple([_i(path) for path in template.paths])
+            info.first_path = info.paths[0]
         else:
             info.kind = 2
         info.lines = {}
         info.render = template.render
-        info.questions = rule.questions
+        info.questions = tuple([_i(q) for q in rule.questions])
         info.id = rule.id
         info.severity = rule.severity
         info.weight = rule.weight
@@ -721,7 +736,8 @@ cdef class Engine:
     cdef dict _answers(self, object raw):
         if type(raw) is not dict:
             raise GiveUp
-        cdef dict answers = {}
+        # Sized once for every answer, instead of growing (and rehashing) four times.
+        cdef dict answers = _PyDict_NewPresized(len(<dict>raw))
         cdef dict choices = self.choices
         cdef dict ranges = self.ranges
         cdef PyObject* found
@@ -731,23 +747,23 @@ cdef class Engine:
                 if type(value) is bool:
                     raise GiveUp
                 try:
-                    normalized = (<dict>found).get(value)
+                    normalized = (<dict>(<tuple>found)[1]).get(value)
                 except TypeError:
                     raise GiveUp
                 if normalized is not None:
-                    answers[qid] = normalized
+                    answers[(<tuple>found)[0]] = normalized
                     continue
             elif type(value) is int:
                 found = PyDict_GetItem(ranges, qid)
-                if found is not NULL and (<tuple>found)[0] <= value <= (<tuple>found)[1]:
-                    answers[qid] = value
+                if found is not NULL and (<tuple>found)[1] <= value <= (<tuple>found)[2]:
+                    answers[(<tuple>found)[0]] = value
                     continue
             elif type(value) is list:
                 found = PyDict_GetItem(self.multi, qid)
                 if found is not NULL:
                     chosen = _chosen(<list>value, <tuple>found)
                     if chosen is not None:
-                        answers[qid] = chosen
+                        answers[(<tuple>found)[0]] = chosen
                         continue
             found = PyDict_GetItem(self.checkers, qid)
             if found is NULL:
@@ -757,7 +773,7 @@ cdef class Engine:
                     raise GiveUp
                 continue
             try:
-                answers[qid] = (<object>found)(value)
+                answers[(<tuple>found)[0]] = (<object>(<tuple>found)[1])(value)
             except ValueError:
                 raise GiveUp
         return answers
@@ -1129,8 +1145,8 @@ cdef class Engine:
 cdef object _chosen(list value, tuple options):
     # bank._multi_checker's accepted case: option ids (plain str), repeats dropped in order,
     # an exclusive option ("none of these") only on its own. None: let the checker decide.
-    cdef frozenset allowed = <frozenset>options[0]
-    cdef frozenset exclusive = <frozenset>options[1]
+    cdef frozenset allowed = <frozenset>options[1]
+    cdef frozenset exclusive = <frozenset>options[2]
     cdef list chosen = []
     for option in value:
         if type(option) is not str or option not in allowed:
