@@ -711,7 +711,7 @@ cdef class Engine:
     def evaluate_parsed(self, parsed, country):
         """The `Evaluation` of already validated answers (`ParsedAnswers`)."""
         return self._evaluation(parsed.answers, parsed.measures, parsed.scores,
-                                parsed.statuses, parsed.context, country)
+                                parsed.statuses, parsed.context, country, False)
 
     # -- parsing --------------------------------------------------------------------------
 
@@ -731,7 +731,7 @@ cdef class Engine:
             raise GiveUp
         context = self._context(answers, doc_country)
         statuses = self._statuses(history, scores, context.sessions)
-        return self._evaluation(answers, items, scores, statuses, context, country)
+        return self._evaluation(answers, items, scores, statuses, context, country, True)
 
     cdef dict _answers(self, object raw):
         if type(raw) is not dict:
@@ -983,7 +983,9 @@ cdef class Engine:
         return dict(found)
 
     cdef object _evaluation(self, dict answers, dict items, dict scores, dict statuses,
-                            object context, object country):
+                            object context, object country, bint owned):
+        # `owned`: the dicts were made for this evaluation alone (a document's), so the
+        # result can keep them; a ParsedAnswers' own are copied, as the Python path does.
         cdef Ctx c = Ctx()
         c.answers = answers
         c.items = items
@@ -1002,10 +1004,10 @@ cdef class Engine:
         return _EVALUATION.make((
             tuple(findings),
             context,
-            dict(scores),  # measures
-            dict(statuses),
+            scores if owned else dict(scores),  # measures
+            statuses if owned else dict(statuses),
             safety_reasons,
-            dict(answers),
+            answers if owned else dict(answers),
             bool(reviews),  # review_due
             reviews,  # review_reasons
         ))
