@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -77,22 +78,31 @@ def chromium_path() -> str:
 def axe_source() -> str:
     """The axe-core script, installed from the committed lock file if not there yet."""
     script = HERE / "node_modules" / "axe-core" / "axe.min.js"
-    if not script.is_file():
-        npm = shutil.which("npm")
-        if npm is None:
-            skip_or_fail("npm is needed to install axe-core for the browser tests")
-        command = "ci" if (HERE / "package-lock.json").is_file() else "install"
-        done = subprocess.run(
-            [str(npm), command, "--ignore-scripts", "--no-audit", "--no-fund"],
-            cwd=HERE,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        if done.returncode != 0 or not script.is_file():
-            skip_or_fail(f"npm {command} failed in {HERE}: {done.stderr.strip()[-500:]}")
-    return script.read_text(encoding="utf-8")
+    # The suite runs in several processes (pytest -n): one installs while the others wait.
+    # Without the lock, a second worker read a half-written axe.min.js during the first's
+    # `npm ci` on a fresh clone, and every page then said "axe is not defined".
+    with (HERE / "node_modules.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not script.is_file():
+            _install_axe(script)
+        return script.read_text(encoding="utf-8")
+
+
+def _install_axe(script: Path) -> None:
+    npm = shutil.which("npm")
+    if npm is None:
+        skip_or_fail("npm is needed to install axe-core for the browser tests")
+    command = "ci" if (HERE / "package-lock.json").is_file() else "install"
+    done = subprocess.run(
+        [str(npm), command, "--ignore-scripts", "--no-audit", "--no-fund"],
+        cwd=HERE,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if done.returncode != 0 or not script.is_file():
+        skip_or_fail(f"npm {command} failed in {HERE}: {done.stderr.strip()[-500:]}")
 
 
 @pytest.fixture(scope="session")
