@@ -1,4 +1,4 @@
-"""The benchmark inputs are what they claim to be, and the check-up benchmark runs."""
+"""The benchmark inputs are what they claim to be, and the benchmarks run and agree."""
 
 from __future__ import annotations
 
@@ -41,3 +41,14 @@ def test_the_checkup_benchmark_reports_rates_against_the_target():
     assert set(result["per_second"]) >= {"parse", "evaluate", "rules+findings"}
     assert result["corpus"]["documents"] == 12
     assert all(rate > 0 for rate in result["corpus"]["per_second"].values())
+
+
+def test_the_outcomes_benchmark_runs_and_every_engine_agrees_with_the_floor():
+    # `make bench` runs this script; it stops with an error when any engine's counts differ
+    # from DuckDB's (or rows were skipped on the clean file), so a passing run means they
+    # agree. A tiny file keeps it quick.
+    command = [sys.executable, str(BENCHMARKS / "outcomes.py"), "--rows", "600", "--repeat", "1"]
+    for extra in ([], ["--bad-rows"]):
+        run = subprocess.run([*command, *extra], capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr + run.stdout
+        assert "600 rows" in run.stdout
