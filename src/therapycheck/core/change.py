@@ -152,7 +152,10 @@ class Point:
         }
 
 
-_SET_SESSION, _SET_SCORE, _SET_DATE = field_setters(Point).values()
+_POINT_SETTERS = field_setters(Point)
+_SET_SESSION = _POINT_SETTERS["session"]
+_SET_SCORE = _POINT_SETTERS["score"]
+_SET_DATE = _POINT_SETTERS["date"]
 
 
 @dataclass(frozen=True)

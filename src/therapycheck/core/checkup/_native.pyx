@@ -55,6 +55,7 @@ from therapycheck.core.checkup.rules import _LINES_PER_RULE
 from therapycheck.core.scoring import Score
 
 cdef object _MISSING = object()
+cdef int _FACTS_CACHE = 4096
 
 
 cdef object _i(object value):
@@ -62,7 +63,6 @@ cdef object _i(object value):
     # answers are stored under those same objects. Every later lookup or comparison of
     # them then succeeds on identity, before comparing any characters.
     return sys.intern(value) if type(value) is str else value
-cdef int _FACTS_CACHE = 4096
 
 
 class GiveUp(Exception):
@@ -85,6 +85,7 @@ cdef class _Layout:
     """
 
     cdef type cls
+    cdef readonly tuple names  # the fields, in the order `make` takes their values
     cdef Py_ssize_t count
     cdef Py_ssize_t offsets[12]
 
@@ -98,6 +99,7 @@ cdef class _Layout:
                 raise TypeError(f"{cls.__name__}.{name} is not a slot")
             self.offsets[n] = (<PyMemberDescrObject*>slot).d_member.offset
         self.cls = cls
+        self.names = names
         self.count = len(names)
 
     cdef object make(self, tuple values):
@@ -641,7 +643,7 @@ cdef class Engine:
         self.rules = rules
         self.temper = temper
         self.tempering_factors = frozenset(t.factor for t in rules.tempering)
-        names = [f.name for f in dataclasses.fields(Context)]
+        names = _CONTEXT.names  # the order _context fills the values in
         self.context_slots = {
             _i(qid): names.index(name) for qid, name in bank.context_fields.items()
         }
