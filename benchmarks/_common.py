@@ -27,7 +27,39 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(terse=True),
         "load": os.getloadavg()[0],
+        "reference_loops_per_second": round(reference_speed()),
     }
+
+
+def _reference_loop() -> int:
+    # The kind of work the check-up does: small dicts keyed by strings, lookups, tuples,
+    # short-lived objects. Fixed, so its rate depends on the machine and Python alone.
+    found = 0
+    for n in range(200):
+        answers = {"q" + str(k): k * n for k in range(8)}
+        for key in ("q1", "q3", "q5", "q9"):
+            if answers.get(key, 0) > n:
+                found += 1
+        found += len(tuple(sorted(answers.values())))
+    return found
+
+
+def reference_speed(seconds: float = 0.3) -> float:
+    """Reference loops per second on this machine: best of three runs of `seconds` / 3.
+
+    Two machines can differ twofold on the same code. The same interpreter on a machine
+    with twice this figure runs the benchmarks about twice as fast, so comparing it tells
+    a slower machine apart from slower code.
+    """
+    best = 0.0
+    for _ in range(3):
+        loops = 0
+        started = time.perf_counter()
+        while (elapsed := time.perf_counter() - started) < seconds / 3:
+            _reference_loop()
+            loops += 1
+        best = max(best, loops / elapsed)
+    return best
 
 
 @dataclass(frozen=True)

@@ -366,6 +366,7 @@ def main() -> None:
         return
     facts = machine()
     print(f"machine: {facts['cores']} cores, Python {facts['python']}, {facts['platform']}")
+    print(f"machine speed: {facts['reference_loops_per_second']:,} reference loops/s")
     print(f"versions: {versions()}")
     print(
         f"load average at start: {facts['load']:.2f} (other work on the machine slows all engines)"

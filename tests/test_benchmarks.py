@@ -41,6 +41,9 @@ def test_the_checkup_benchmark_reports_rates_against_the_target():
     assert set(result["per_second"]) >= {"parse", "evaluate", "rules+findings"}
     assert result["corpus"]["documents"] == 12
     assert all(rate > 0 for rate in result["corpus"]["per_second"].values())
+    # The machine's own speed comes with the figures, so runs on two machines compare.
+    assert result["machine"]["reference_loops_per_second"] > 0
+    assert set(result["reference_loops_needed"]) == {"evaluate", "corpus evaluate"}
 
 
 def test_the_outcomes_benchmark_runs_and_every_engine_agrees_with_the_floor():
