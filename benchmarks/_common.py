@@ -8,6 +8,7 @@ import resource
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,21 +46,32 @@ def _reference_loop() -> int:
 
 
 def reference_speed(seconds: float = 0.3) -> float:
-    """Reference loops per second on this machine: best of three runs of `seconds` / 3.
+    """Reference loops per second on this machine (see `rate`).
 
     Two machines can differ twofold on the same code. The same interpreter on a machine
     with twice this figure runs the benchmarks about twice as fast, so comparing it tells
     a slower machine apart from slower code.
     """
-    best = 0.0
+    return rate(_reference_loop, seconds)
+
+
+def rate(fn: Callable[[], object], seconds: float) -> float:
+    """Calls per second: best of three timed runs of about `seconds` / 3 each."""
+    fn()  # warm caches (for the check-up: question bank, rules, instruments)
+    calls = 1
+    started = time.perf_counter()
+    while time.perf_counter() - started < 0.05:
+        fn()
+        calls += 1
+    per_call = (time.perf_counter() - started) / calls
+    batch = max(1, int(seconds / 3 / per_call))
+    best = float("inf")
     for _ in range(3):
-        loops = 0
-        started = time.perf_counter()
-        while (elapsed := time.perf_counter() - started) < seconds / 3:
-            _reference_loop()
-            loops += 1
-        best = max(best, loops / elapsed)
-    return best
+        t0 = time.perf_counter()
+        for _ in range(batch):
+            fn()
+        best = min(best, (time.perf_counter() - t0) / batch)
+    return 1.0 / best
 
 
 @dataclass(frozen=True)

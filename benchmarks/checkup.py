@@ -43,7 +43,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import machine, peak_rss_mb
+from _common import machine, peak_rss_mb, rate
 from _corpus import corpus
 from therapycheck.core.checkup import evaluate, parse_answers, question_bank, rule_set
 from therapycheck.core.checkup.evaluate import (
@@ -123,25 +123,6 @@ def _middle(question: Any) -> Any:
     if question.type == "multi":
         return [options[0].id]
     return options[len(options) // 2].id
-
-
-def rate(fn: Callable[[], object], seconds: float) -> float:
-    """Calls per second: best of three timed runs of about `seconds` / 3 each."""
-    fn()  # warm caches (question bank, rules, instruments)
-    calls = 1
-    started = time.perf_counter()
-    while time.perf_counter() - started < 0.05:
-        fn()
-        calls += 1
-    per_call = (time.perf_counter() - started) / calls
-    batch = max(1, int(seconds / 3 / per_call))
-    best = float("inf")
-    for _ in range(3):
-        t0 = time.perf_counter()
-        for _ in range(batch):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / batch)
-    return 1.0 / best
 
 
 def corpus_rate(fn: Callable[[Any], object], items: list[Any], rounds: int = 5) -> float:
