@@ -143,6 +143,25 @@ def test_it_agrees_on_documents_with_one_odd_answer_or_item() -> None:
             lambda d: d.update(history={"phq9": [{"session": 1, "score": 99}]}),
             id="history-score-out-of-range",
         ),
+        pytest.param(
+            lambda d: d.update(history={"phq9": [_point(1, 14), _point(1, 9)]}),
+            id="history-with-a-repeated-session",
+        ),
+        pytest.param(
+            lambda d: d.update(history={"phq9": [_point(1, 14), _point(4, 9), _point(2, 11)]}),
+            id="history-that-goes-back-after-two-in-order",
+        ),
+        pytest.param(
+            lambda d: d.update(history={"PHQ-9": [_point(1, 14), _point(2, 9)]}),
+            id="history-under-an-alias",
+        ),
+        pytest.param(
+            lambda d: (
+                d["answers"].update(sessions=3),
+                d.update(history={"phq9": [_point(1, 14), _point(5, 9)]}),
+            ),
+            id="history-past-the-sessions-answered",
+        ),
         pytest.param(lambda d: d["answers"].update(sessions=1), id="two-sessions-or-fewer"),
         pytest.param(lambda d: d["answers"].update(nonsense="yes"), id="unknown-question"),
         pytest.param(lambda d: d["answers"].update(safe_now="not_safe"), id="crisis"),

@@ -107,13 +107,37 @@ cdef class _Layout:
         if len(values) != self.count:
             raise TypeError(f"{self.cls.__name__} takes {self.count} fields")
         obj = PyType_GenericNew(<PyTypeObject*>self.cls, NULL, NULL)
-        cdef char* base = <char*><PyObject*>obj
         cdef Py_ssize_t n
         for n in range(self.count):
-            value = values[n]
-            Py_INCREF(value)
-            (<PyObject**>(base + self.offsets[n]))[0] = <PyObject*>value
+            self._put(obj, n, values[n])
         return obj
+
+    # The classes made most often (points, findings) skip the tuple of their values.
+
+    cdef object make3(self, object a, object b, object c):
+        if self.count != 3:
+            raise TypeError(f"{self.cls.__name__} takes {self.count} fields")
+        obj = PyType_GenericNew(<PyTypeObject*>self.cls, NULL, NULL)
+        self._put(obj, 0, a)
+        self._put(obj, 1, b)
+        self._put(obj, 2, c)
+        return obj
+
+    cdef object make6(self, object a, object b, object c, object d, object e, object f):
+        if self.count != 6:
+            raise TypeError(f"{self.cls.__name__} takes {self.count} fields")
+        obj = PyType_GenericNew(<PyTypeObject*>self.cls, NULL, NULL)
+        self._put(obj, 0, a)
+        self._put(obj, 1, b)
+        self._put(obj, 2, c)
+        self._put(obj, 3, d)
+        self._put(obj, 4, e)
+        self._put(obj, 5, f)
+        return obj
+
+    cdef inline void _put(self, object obj, Py_ssize_t n, object value):
+        Py_INCREF(value)
+        (<PyObject**>(<char*><PyObject*>obj + self.offsets[n]))[0] = <PyObject*>value
 
 
 cdef _Layout _FINDING = _Layout(Finding)
@@ -782,20 +806,20 @@ cdef class Engine:
 
     cdef void _hide(self, dict answers) except *:
         # As QuestionBank.hidden_ids: a later condition never sees the answer to a question
-        # that was hidden; answers to hidden follow-ups are dropped, as a form would.
+        # that was hidden; answers to hidden follow-ups are dropped, as a form would. The
+        # conditions read the answers being pruned, so no copy is needed.
         cdef Ctx c = None
         cdef Cond cond
         for qid, cond in self.show:
             if c is None:
                 c = Ctx()
-                c.answers = dict(answers)
+                c.answers = answers
                 c.items = {}
                 c.scores = {}
                 c.statuses = {}
                 c.facts = {}
                 c.refs = []
             if not cond.test(c):
-                c.answers.pop(qid, None)
                 answers.pop(qid, None)
 
     cdef tuple _measures(self, object raw):
@@ -895,11 +919,11 @@ cdef class Engine:
         if type(raw) is not dict:
             raise GiveUp
         cdef dict history = {}
-        cdef list points
+        cdef _Run run
         for key, entries in (<dict>raw).items():
             if key not in self.instruments or type(entries) is not list or not entries:
                 raise GiveUp
-            points = []
+            run = _Run(_get(self.known, key))
             for entry in <list>entries:
                 if type(entry) is not dict or len(<dict>entry) != 2:
                     raise GiveUp
@@ -907,8 +931,8 @@ cdef class Engine:
                 value = (<dict>entry).get("score")
                 if type(session) is not int or type(value) is not int:
                     raise GiveUp
-                points.append(_point(session, value))
-            history[key] = points
+                run.add(session, value)
+            history[key] = run
         return history
 
     cdef object _context(self, dict answers, object country):
@@ -923,26 +947,25 @@ cdef class Engine:
 
     cdef dict _statuses(self, dict history, dict scores, object session):
         cdef dict statuses = {}
-        cdef list points
-        for instrument_id, points in history.items():
+        cdef _Run run
+        for instrument_id, run in history.items():
             if session is not None:
                 current = _get(scores, instrument_id)
-                if current is not None:
-                    latest_session = max([p.session for p in points])
-                    if session > latest_session:
-                        points.append(_point(session, current.total))
-            statuses[instrument_id] = self._series(instrument_id, points)
+                if current is not None and session > run.last:
+                    run.add(session, current.total)
+            statuses[instrument_id] = self._series(instrument_id, run)
         return statuses
 
-    cdef object _series(self, str instrument_id, list points):
+    cdef object _series(self, str instrument_id, _Run run):
         # change.series_status's plain path (registry id, sessions in order, whole scores
         # in range); any other series is judged by series_status itself.
-        known = _get(self.known, instrument_id)
-        if known is None or not _plain_in_order(points, (<tuple>known)[1]):
+        cdef list points = run.points
+        if not run.plain:
             try:
                 return _change.series_status(instrument_id, tuple(points))
             except ValueError:
                 raise GiveUp
+        known = run.known
         measure = (<tuple>known)[0]
         first = points[0]
         latest = points[len(points) - 1]
@@ -1112,14 +1135,14 @@ cdef class Engine:
             for q in info.questions:
                 if q in answers:
                     quoted[q] = answers[q]
-            return _FINDING.make((
+            return _FINDING.make6(
                 info.factor,
                 info.severity,
                 (self._why(info, c, state),),
                 info.weight,
                 info.sources,
                 {"rules": [info.id], "answers": quoted},
-            ))
+            )
         # Repeated lines and sources are shown once, in rule order.
         cdef list whys = []
         cdef list sources = []
@@ -1136,14 +1159,14 @@ cdef class Engine:
             for q in info.questions:
                 if q in answers:
                     quoted[q] = answers[q]
-        return _FINDING.make((
+        return _FINDING.make6(
             (<_RuleInfo>matched[0]).factor,
             (<_RuleInfo>matched[0]).severity,
             tuple(whys),
             hundredths / 100,
             tuple(sources),
             {"rules": ids, "answers": quoted},
-        ))
+        )
 
 
 cdef object _chosen(list value, tuple options):
@@ -1165,19 +1188,35 @@ cdef object _chosen(list value, tuple options):
 
 
 cdef inline object _point(object session, object score):
-    return _POINT.make((session, score, None))
+    return _POINT.make3(session, score, None)
 
 
-cdef bint _plain_in_order(list points, frozenset whole) except -1:
-    # As change._plain_in_order: sessions strictly increasing, every score a whole in range.
-    previous = None
-    for point in points:
-        session = point.session
-        if previous is not None and session <= previous:
-            return False
-        score = point.score
-        if type(score) is not int or score not in whole:
-            return False
-        previous = session
-    return True
+cdef class _Run:
+    """One instrument's earlier scores as they are read, and whether they are plain.
 
+    Plain is change._plain_in_order's case: a registry instrument (change._KNOWN), sessions
+    strictly increasing, every score a whole in range. It is followed point by point, so
+    the series is not walked again.
+    """
+
+    cdef list points
+    cdef object known  # change._KNOWN's (measure, whole scores), or None
+    cdef object last  # the highest session so far
+    cdef bint plain
+
+    def __cinit__(self, known):
+        self.points = []
+        self.known = known
+        self.last = None
+        self.plain = known is not None
+
+    cdef void add(self, object session, object score) except *:
+        if self.plain and (
+            (self.last is not None and session <= self.last)
+            or type(score) is not int
+            or score not in <frozenset>(<tuple>self.known)[1]
+        ):
+            self.plain = False
+        if self.last is None or session > self.last:
+            self.last = session
+        self.points.append(_point(session, score))
