@@ -14,6 +14,7 @@ import os
 import random
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -210,6 +211,74 @@ def test_every_rule_condition_gives_the_same_answer_compiled_and_in_python() -> 
                     state.facts,
                 )
                 assert native is rule.pred(state), rule.id
+
+
+@needs_native
+def test_every_why_line_that_quotes_scores_is_built_as_the_python_path_builds_it() -> None:
+    from therapycheck.core.checkup import _native
+
+    rules = [r for r in rule_set().rules if r.template.constant is None and r.template.paths == ()]
+    assert len(rules) > 20
+    checked = 0
+    # Missing questionnaires and statuses, bands, subscales, items and facts all come up.
+    for doc in corpus(80, seed=17):
+        state: State = state_for(parse_answers(doc))
+        for rule in rules:
+            line = _native.render_line(
+                rule.template.parts,
+                state.answers,
+                state.items,
+                state.scores,
+                state.statuses,
+                state.facts,
+            )
+            assert line is not None, rule.id
+            assert line == rule.template.render(state), rule.id
+            checked += 1
+    assert checked == 80 * len(rules)
+
+
+@needs_native
+@pytest.mark.parametrize(
+    "score",
+    [
+        pytest.param(None, id="no-score"),
+        pytest.param(
+            SimpleNamespace(
+                total=12.0,
+                band=None,
+                subscales={"bond": 12.5},
+                instrument=SimpleNamespace(short_name="WAI"),
+            ),
+            id="float-total-no-band-half-subscale",
+        ),
+        pytest.param(
+            SimpleNamespace(
+                total=7.5,
+                band=SimpleNamespace(label="Mild"),
+                subscales={"bond": 9.0},
+                instrument=SimpleNamespace(short_name="WAI"),
+            ),
+            id="fractional-total-whole-float-subscale",
+        ),
+    ],
+)
+def test_a_why_line_is_built_the_same_for_unusual_scores(score: Any) -> None:
+    from therapycheck.core.checkup import _native, rules
+
+    template = rules._compile_template(
+        "{m.wai_sr.total} ({m.wai_sr.band}), {m.wai_sr.name}: bond {m.wai_sr.sub.bond}, "
+        "goal {m.wai_sr.sub.goal}; {s.wai_sr} {f.approach_mismatch} {a.frequency}.",
+        question_bank(),
+        "test",
+    )
+    scores = {} if score is None else {"wai_sr": score}
+    statuses = {"wai_sr": SimpleNamespace(explanation="About the same.")}
+    facts = {"approach_mismatch.text": "Another approach may fit better."}
+    for answers in ({}, {"frequency": "weekly"}, {"frequency": "not-an-option"}, {"frequency": 3}):
+        state = State(answers, {}, scores, statuses, facts)
+        expected = template.render(state)
+        assert _native.render_line(template.parts, answers, {}, scores, statuses, facts) == expected
 
 
 @needs_native

@@ -32,6 +32,14 @@ class Engine:
 def compile_cond(
     spec: CondSpec, questions: Mapping[str, Any], refs: Mapping[str, int] | None
 ) -> Cond: ...
+def render_line(
+    spec: tuple[str | tuple[Any, ...], ...],
+    answers: Mapping[str, Any],
+    items: Mapping[str, Any] | None = ...,
+    scores: Mapping[str, Any] | None = ...,
+    statuses: Mapping[str, Any] | None = ...,
+    facts: Mapping[str, Any] | None = ...,
+) -> str | None: ...
 def test_condition(
     cond: Cond,
     answers: Mapping[str, Any],

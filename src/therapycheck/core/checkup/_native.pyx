@@ -51,7 +51,7 @@ from therapycheck.core.change import Point, SeriesStatus
 from therapycheck.core.checkup.answers import _CONTEXT_DEFAULTS, TOP_LEVEL_KEYS, _country
 from therapycheck.core.checkup.conditions import STATUS_VALUES, State
 from therapycheck.core.checkup.model import SEVERITY_RANK, Context, Evaluation, Finding
-from therapycheck.core.checkup.rules import _LINES_PER_RULE
+from therapycheck.core.checkup.rules import _LINES_PER_RULE, _NOT_ANSWERED, _item_label
 from therapycheck.core.scoring import Score
 
 cdef object _MISSING = object()
@@ -597,6 +597,7 @@ cdef class _RuleInfo:
     cdef Py_ssize_t group
     cdef int kind  # 0 constant line, 1 answers-only line, 2 any other line
     cdef str constant
+    cdef tuple parts  # _Part, for a kind 2 line the compiled path builds itself; else None
     cdef tuple paths
     cdef object first_path
     cdef dict lines
@@ -713,6 +714,7 @@ cdef class Engine:
             info.first_path = info.paths[0]
         else:
             info.kind = 2
+            info.parts = _parts(template.parts)
         info.lines = {}
         info.render = template.render
         info.questions = tuple([_i(q) for q in rule.questions])
@@ -1120,6 +1122,8 @@ cdef class Engine:
                 if len(info.lines) < _LINES_PER_RULE:
                     info.lines[key] = line
             return line
+        if info.parts is not None:
+            return _render(info.parts, c)
         return info.render(self._state(c, state))
 
     cdef object _state(self, Ctx c, list state):
@@ -1167,6 +1171,102 @@ cdef class Engine:
             tuple(sources),
             {"rules": ids, "answers": quoted},
         )
+
+
+# --- why lines that quote more than answers -------------------------------------------------
+
+# The placeholders of rules.Template.parts, as rules._placeholder renders them.
+cdef enum:
+    _LITERAL, _ANSWER, _FACT, _STATUS, _TOTAL, _BAND, _NAME, _SUB, _ITEM
+
+cdef dict _PART_CODES = {
+    "answer": _ANSWER, "fact": _FACT, "status": _STATUS, "total": _TOTAL, "band": _BAND,
+    "name": _NAME, "sub": _SUB, "item": _ITEM,
+}
+
+
+cdef class _Part:
+    cdef int code
+    cdef object a  # the literal text, question id, fact key or instrument id
+    cdef object b  # the answer's labels, subscale id or item number
+
+
+cdef tuple _parts(tuple spec):
+    # None when a part is one the compiled path does not build (rules calls it "call").
+    cdef list parts = []
+    cdef _Part part
+    for item in spec:
+        part = _Part()
+        if type(item) is str:
+            part.code = _LITERAL
+            part.a = item
+        else:
+            code = _PART_CODES.get(item[0])
+            if code is None:
+                return None
+            part.code = code
+            part.a = _i(item[1])
+            part.b = item[2] if len(item) > 2 else None
+        parts.append(part)
+    return tuple(parts)
+
+
+cdef str _render(tuple parts, Ctx c):
+    # As the line rules._concatenation generates, each placeholder as rules._placeholder.
+    cdef list out = []
+    cdef _Part part
+    for part in parts:
+        code = part.code
+        if code == _LITERAL:
+            out.append(part.a)
+        elif code == _ANSWER:
+            value = _get(c.answers, part.a)
+            if value is None:
+                out.append(_NOT_ANSWERED)
+            elif value in <dict>part.b:
+                out.append((<dict>part.b)[value])
+            else:
+                out.append(str(value))
+        elif code == _FACT:
+            out.append(str(c.facts.get(part.a, "")))
+        elif code == _STATUS:
+            status = _get(c.statuses, part.a)
+            out.append(status.explanation if status is not None else "")
+        else:
+            sc = _get(c.scores, part.a)
+            if code == _TOTAL:
+                out.append(_num(sc.total) if sc is not None else "")
+            elif code == _BAND:
+                out.append(sc.band.label if sc is not None and sc.band else "")
+            elif code == _NAME:
+                out.append(sc.instrument.short_name if sc is not None else part.a)
+            elif code == _SUB:
+                out.append(_num(sc.subscales.get(part.b, "")) if sc is not None else "")
+            else:
+                out.append(_item_label(sc, part.b))
+    return "".join(out)
+
+
+def render_line(spec, answers, items=None, scores=None, statuses=None, facts=None):
+    """One why line from a Template's parts, or None if it has a part not built here (for
+    the agreement tests)."""
+    parts = _parts(tuple(spec))
+    if parts is None:
+        return None
+    cdef Ctx c = Ctx()
+    c.answers = {_i(k): v for k, v in answers.items()}
+    c.items = dict(items or {})
+    c.scores = dict(scores or {})
+    c.statuses = dict(statuses or {})
+    c.facts = dict(facts or {})
+    return _render(parts, c)
+
+
+cdef str _num(object value):
+    # rules._num
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 cdef object _chosen(list value, tuple options):

@@ -100,12 +100,15 @@ class Template:
     """A compiled why line: `render(state)`, plus what the native evaluator needs to know.
 
     `constant` is the whole line when it quotes nothing; `paths` are the answers it
-    quotes when it quotes only answers (then the line depends on nothing else).
+    quotes when it quotes only answers (then the line depends on nothing else). `parts`
+    spells out any other line: literal text, and for each placeholder what it reads
+    (`_spec`), so the compiled path can build the line without calling back into Python.
     """
 
     render: Renderer
     constant: str | None = None
     paths: tuple[str, ...] = ()
+    parts: tuple[str | tuple[Any, ...], ...] = ()
 
 
 def _compile_template(text: str, bank: QuestionBank, rule_id: str) -> Template:
@@ -136,7 +139,21 @@ def _compile_template(text: str, bank: QuestionBank, rule_id: str) -> Template:
     if len(paths) == len([p for p in parts if not isinstance(p, str)]):
         unique = tuple(dict.fromkeys(paths))
         return Template(_by_answers(render, unique), paths=unique)
-    return Template(render)
+    return Template(render, parts=tuple(p if isinstance(p, str) else _spec(p) for p in parts))
+
+
+def _spec(part: Renderer) -> tuple[Any, ...]:
+    """What a placeholder reads, for the compiled path: (kind, arguments...)."""
+    if isinstance(part, _AnswerLabel):
+        return ("answer", part.path, part.labels)
+    spec: tuple[Any, ...] | None = getattr(part, "spec", None)
+    return spec if spec is not None else ("call", part)
+
+
+def _described(render: Renderer, *spec: Any) -> Renderer:
+    """A placeholder tagged with what it reads (see `_spec`); rendering is unchanged."""
+    render.spec = spec  # type: ignore[attr-defined]
+    return render
 
 
 # A line that quotes only answers depends on nothing but those answers, whose values come
@@ -258,11 +275,16 @@ def _placeholder(kind: str, path: str, bank: QuestionBank, rule_id: str) -> Rend
     if kind == "f":
         if path not in FACTS:
             raise ValueError(f"rule {rule_id}: unknown fact {path!r}")
-        return lambda st: str(st.facts.get(path + ".text", ""))
+        key = path + ".text"
+        return _described(lambda st: str(st.facts.get(key, "")), "fact", key)
     if kind == "s":
         if path not in KNOWN_INSTRUMENTS:
             raise ValueError(f"rule {rule_id}: unknown instrument {path!r}")
-        return lambda st: st.statuses[path].explanation if path in st.statuses else ""
+        return _described(
+            lambda st: st.statuses[path].explanation if path in st.statuses else "",
+            "status",
+            path,
+        )
     return _measure_placeholder(path, rule_id)
 
 
@@ -275,17 +297,32 @@ def _measure_placeholder(path: str, rule_id: str) -> Renderer:
         return st.scores.get(inst)
 
     if field == "total":
-        return lambda st: _num(sc.total) if (sc := get(st)) is not None else ""
+        return _described(
+            lambda st: _num(sc.total) if (sc := get(st)) is not None else "", "total", inst
+        )
     if field == "band":
-        return lambda st: sc.band.label if (sc := get(st)) is not None and sc.band else ""
+        return _described(
+            lambda st: sc.band.label if (sc := get(st)) is not None and sc.band else "",
+            "band",
+            inst,
+        )
     if field == "name":
-        return lambda st: sc.instrument.short_name if (sc := get(st)) is not None else inst
+        return _described(
+            lambda st: sc.instrument.short_name if (sc := get(st)) is not None else inst,
+            "name",
+            inst,
+        )
     if field.startswith("sub."):
         name = field[4:]
-        return lambda st: _num(sc.subscales.get(name, "")) if (sc := get(st)) is not None else ""
+        return _described(
+            lambda st: _num(sc.subscales.get(name, "")) if (sc := get(st)) is not None else "",
+            "sub",
+            inst,
+            name,
+        )
     if field.startswith("item.") and field[5:].isdigit():
         number = int(field[5:])
-        return lambda st: _item_label(get(st), number)
+        return _described(lambda st: _item_label(get(st), number), "item", inst, number)
     raise ValueError(f"rule {rule_id}: unknown measure field {path!r}")
 
 
