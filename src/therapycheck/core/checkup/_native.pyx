@@ -1135,10 +1135,12 @@ cdef class Engine:
         cdef _RuleInfo info = matched[0]
         cdef dict answers = c.answers
         cdef dict quoted = {}
+        cdef PyObject* found
         if len(matched) == 1:
             for q in info.questions:
-                if q in answers:
-                    quoted[q] = answers[q]
+                found = PyDict_GetItem(answers, q)
+                if found is not NULL:
+                    quoted[q] = <object>found
             return _FINDING.make6(
                 info.factor,
                 info.severity,
@@ -1161,8 +1163,9 @@ cdef class Engine:
             ids.append(info.id)
             hundredths += info.hundredths
             for q in info.questions:
-                if q in answers:
-                    quoted[q] = answers[q]
+                found = PyDict_GetItem(answers, q)
+                if found is not NULL:
+                    quoted[q] = <object>found
         return _FINDING.make6(
             (<_RuleInfo>matched[0]).factor,
             (<_RuleInfo>matched[0]).severity,
