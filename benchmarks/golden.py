@@ -22,10 +22,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _corpus import corpus
-from checkup import full_answers
+from tests.corpus import corpus, full_answers
 from therapycheck.core.checkup import AnswersError, evaluate
 from therapycheck.core.report import report_from_evaluation
 

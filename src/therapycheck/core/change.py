@@ -17,15 +17,11 @@ time to review") are the product's own choice: no source sets a validated minimu
 from __future__ import annotations
 
 import datetime
-import functools
 import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import TYPE_CHECKING, Literal, Protocol
-
-from therapycheck.core._build import build, constructor, field_setters
 
 if TYPE_CHECKING:
     from therapycheck.core.instruments.schema import Band, Norms, ReliableChange
@@ -80,53 +76,13 @@ def resolve(instrument: Measure | str) -> Measure:
     """An instrument object, looking an id up in the registry."""
     if not isinstance(instrument, str):
         return instrument
-    known = _KNOWN.get(instrument)
-    if known is not None:
-        return known[0]
-    found = _registry_lookup()(instrument)
-    # Only exact ids are remembered (a finite set); aliases like "PHQ-9" are looked up.
-    if found.id == instrument:
-        _KNOWN[instrument] = (found, _whole_scores(found))
-    return found
-
-
-# Registry instruments by exact id, with every whole score in their range; filled on first
-# use. The registry loads each instrument once and never changes it, so an id keeps
-# meaning the same object.
-_KNOWN: dict[str, tuple[Measure, frozenset[int]]] = {}
-
-
-@functools.cache
-def _registry_lookup() -> Callable[[str], Measure]:
-    # Imported on first use so the pure math here works even without the data files.
+    # Imported here so the pure math in this module works without the data files.
     from therapycheck.core.instruments import get_instrument
 
-    return get_instrument
+    return get_instrument(instrument)
 
 
-def _whole_scores(measure: Measure) -> frozenset[int]:
-    return frozenset(range(math.ceil(measure.min), math.floor(measure.max) + 1))
-
-
-def _known(measure: Measure) -> frozenset[int] | None:
-    """The whole scores in range when `measure` is the registry's own object, else None.
-
-    Only registry objects may share cached results keyed on the instrument id: any other
-    object with the same id (a test stand-in, an edited copy) may hold different figures.
-    """
-    known = _KNOWN.get(measure.id)
-    if known is None:
-        try:
-            resolve(measure.id)
-        except ValueError:  # an id the registry does not know
-            return None
-        known = _KNOWN.get(measure.id)
-    return known[1] if known is not None and known[0] is measure else None
-
-
-# Slotted: a check-up with a history holds a couple of dozen of these, and an instance
-# without a dict is several times cheaper to make and free.
-@dataclass(frozen=True, init=False, slots=True)
+@dataclass(frozen=True)
 class Point:
     """One total score at one session (session numbers need not start at 1)."""
 
@@ -134,15 +90,8 @@ class Point:
     score: float
     date: datetime.date | None = None
 
-    def __init__(self, session: int, score: float, date: datetime.date | None = None) -> None:
-        # Two plain ints (the usual point) need no checks; anything else gets all of them.
-        if session.__class__ is not int or score.__class__ is not int:
-            _check_point(session, score)
-        # Frozen: fill the slots through their descriptors, as the generated __init__
-        # would via object.__setattr__, only cheaper.
-        _SET_SESSION(self, session)
-        _SET_SCORE(self, score)
-        _SET_DATE(self, date)
+    def __post_init__(self) -> None:
+        _check_point(self.session, self.score)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -150,12 +99,6 @@ class Point:
             "score": self.score,
             "date": self.date.isoformat() if self.date else None,
         }
-
-
-_POINT_SETTERS = field_setters(Point)
-_SET_SESSION = _POINT_SETTERS["session"]
-_SET_SCORE = _POINT_SETTERS["score"]
-_SET_DATE = _POINT_SETTERS["date"]
 
 
 @dataclass(frozen=True)
@@ -280,16 +223,7 @@ def compare(instrument: Measure | str, before: float, after: float) -> Change:
     measure = resolve(instrument)
     for label, value in (("before", before), ("after", after)):
         _check_score(measure, value, label)
-    if before.__class__ is int and after.__class__ is int and _known(measure) is not None:
-        return _compare_registered(measure.id, before, after)
     return _compare(measure, before, after)
-
-
-# Scores are bounded by each instrument's range, so (instrument, before, after) is a small,
-# finite key space; the Change is frozen, so sharing one between callers is safe.
-@functools.lru_cache(maxsize=8192)
-def _compare_registered(instrument_id: str, before: int, after: int) -> Change:
-    return _compare(resolve(instrument_id), before, after)
 
 
 def _compare(measure: Measure, before: float, after: float) -> Change:
@@ -300,8 +234,7 @@ def _compare(measure: Measure, before: float, after: float) -> Change:
     reliable = _is_reliable(measure, delta, rci, threshold)
     direction = _direction(delta, measure.higher_is_better)
     crossed = _crossed(measure, before, after)
-    return build(
-        Change,
+    return Change(
         instrument=measure.id,
         before=before,
         after=after,
@@ -334,51 +267,23 @@ def _category(reliable: bool, direction: Direction, crossed: bool | None) -> Cat
 def _check_score(measure: Measure, score: float, label: str) -> None:
     if isinstance(score, bool) or not isinstance(score, int | float) or not math.isfinite(score):
         raise ValueError(f"{label} score must be a number, got {score!r}")
-    _check_range(measure.min, measure.max, measure, score, label)
-
-
-def _check_range(low: float, high: float, measure: Measure, score: float, label: str) -> None:
-    if not low <= score <= high:
+    if not measure.min <= score <= measure.max:
         raise ValueError(
             f"{label} score {_format_number(score)} is outside the {measure.id} range "
             f"{_format_number(measure.min)}-{_format_number(measure.max)}"
         )
 
 
-_SESSION = attrgetter("session")
-_INTS_ONLY = frozenset({int})
-
-
 def sort_points(points: Sequence[Point]) -> list[Point]:
     """Points in session order; two scores for one session is an error, not a guess."""
-    return list(_in_session_order(points))
-
-
-def _in_session_order(points: Sequence[Point]) -> Sequence[Point]:
-    """`points` itself when already strictly in session order (the usual case), else sorted."""
-    if _strictly_increasing(points):
-        return points
-    ordered = sorted(points, key=_SESSION)
+    ordered = sorted(points, key=lambda point: point.session)
     for earlier, later in itertools.pairwise(ordered):
         if earlier.session == later.session:
             raise ValueError(f"two scores for session {later.session}; keep one per session")
     return ordered
 
 
-def _strictly_increasing(points: Sequence[Point]) -> bool:
-    # Strictly increasing sessions are sorted and hold no duplicate, so need no sort. A
-    # plain loop: cheaper here than building the list of sessions to compare in C. It
-    # compares `later < earlier` as sorted() does, so odd session types fail the same way.
-    previous = None
-    for point in points:
-        session = point.session
-        if previous is not None and (session < previous or session == previous):
-            return False
-        previous = session
-    return True
-
-
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SeriesStatus:
     """Where a person's series on one instrument stands, in words and numbers."""
 
@@ -406,47 +311,23 @@ class SeriesStatus:
         }
 
 
-# The hottest constructor here: no __init__ runs, and Python checks every field is given.
-_new_series_status = constructor(SeriesStatus)
-
-
 def series_status(instrument: Measure | str, points: Sequence[Point]) -> SeriesStatus:
     """The status of a series: too early, improving, improved, recovered, stuck or worse."""
-    # A registry id (the usual call) gives the instrument and its whole scores at once.
-    known = _KNOWN.get(instrument) if instrument.__class__ is str else None
-    whole: frozenset[int] | None
-    if known is not None:
-        measure, whole = known
-    else:
-        measure = resolve(instrument)
-        whole = _known(measure)
+    measure = resolve(instrument)
     if not points:
         raise ValueError("no scores given; at least one is needed")
-    if whole is not None and _plain_in_order(points, whole):
-        ordered = points
-        plain = True
-    else:
-        ordered = _in_session_order(points)
-        _check_series_scores(measure, ordered)
-        plain = False
+    ordered = sort_points(points)
+    for point in ordered:
+        _check_score(measure, point.score, f"session {point.session}")
     first, latest = ordered[0], ordered[-1]
     measured = len(ordered)
-    # Only whether there are 1, 2 or 3+ scores changes the judgement (3+ may be judged);
-    # the review note, which needs the exact count, is added below.
-    stage = measured if measured < MIN_SESSIONS_TO_JUDGE else MIN_SESSIONS_TO_JUDGE
-    if plain or (
-        whole is not None and first.score.__class__ is int and latest.score.__class__ is int
-    ):
-        judgement = _judged_registered(measure.id, stage, int(first.score), int(latest.score))
-    else:
-        judgement = _judge(measure, stage, first.score, latest.score)
-    change, status, text, threshold = judgement
+    change, status, text, threshold = _judge(measure, measured, first.score, latest.score)
     review_due = measured >= REVIEW_AFTER_SESSIONS and status not in _GOOD_ENOUGH
-    return _new_series_status(
+    return SeriesStatus(
         instrument=measure.id,
         status=status,
         review_due=review_due,
-        explanation=f"{text} {_review_note(measured)}" if review_due else text,
+        explanation=f"{text} {_REVIEW_TEXT.format(n=measured)}" if review_due else text,
         numbers={
             "first": first.score,
             "latest": latest.score,
@@ -464,63 +345,16 @@ def series_status(instrument: Measure | str, points: Sequence[Point]) -> SeriesS
 # A reliable improvement needs no review of the plan, however many sessions it took.
 _GOOD_ENOUGH: frozenset[Status] = frozenset({"reliably_improved", "recovered"})
 
-
-@functools.lru_cache(maxsize=256)
-def _review_note(measured: int) -> str:
-    return _REVIEW_TEXT.format(n=measured)
-
-
-def _plain_in_order(points: Sequence[Point], whole: frozenset[int]) -> bool:
-    """The usual series: sessions strictly increasing, every score a plain int in range.
-
-    One plain loop; anything else (unsorted, a float, an error) takes the careful path.
-    """
-    previous = None
-    for point in points:
-        session = point.session
-        if previous is not None and (session < previous or session == previous):
-            return False
-        score = point.score
-        if score.__class__ is not int or score not in whole:
-            return False
-        previous = session
-    return True
-
-
-def _check_series_scores(measure: Measure, ordered: Sequence[Point]) -> None:
-    """Every score is a number in the measure's range; the first bad one (by session) named."""
-    low, high = measure.min, measure.max
-    scores = [point.score for point in ordered]
-    # Plain ints are finite numbers: when all are, the range is all there is to test.
-    if _INTS_ONLY.issuperset(map(type, scores)) and low <= min(scores) and max(scores) <= high:
-        return
-    for point in ordered:
-        score = point.score
-        # The label is only built for the error.
-        if score.__class__ is int:
-            if not low <= score <= high:
-                _check_range(low, high, measure, score, f"session {point.session}")
-        else:
-            _check_score(measure, score, f"session {point.session}")
-
-
 # A judgement = (change first -> latest, status, explanation before any review note, the
 # threshold for `numbers`).
 _Judgement = tuple[Change | None, Status, str, float | None]
 
 
-# (instrument, 1/2/3+ scores, first, latest) is a small, finite key space (scores are
-# bounded by the instrument's range); everything in a judgement is immutable.
-@functools.lru_cache(maxsize=8192)
-def _judged_registered(instrument_id: str, stage: int, first: int, latest: int) -> _Judgement:
-    return _judge(resolve(instrument_id), stage, first, latest)
-
-
-def _judge(measure: Measure, stage: int, first: float, latest: float) -> _Judgement:
-    change = _compare(measure, first, latest) if stage > 1 else None
-    status = _status(stage, change)
+def _judge(measure: Measure, measured: int, first: float, latest: float) -> _Judgement:
+    change = _compare(measure, first, latest) if measured > 1 else None
+    status = _status(measured, change)
     threshold = change.threshold if change is not None else _threshold(measure)[0]
-    text = _explain(measure, status, stage, first, latest, change)
+    text = _explain(measure, status, measured, first, latest, change)
     return change, status, text, _rounded(threshold)
 
 

@@ -16,7 +16,6 @@ from therapycheck.core.checkup import (
     question_bank,
 )
 from therapycheck.core.checkup.bank import Question
-from therapycheck.core.checkup.evaluate import _quote
 from therapycheck.core.checkup.rules import rule_set
 
 SAFE = {"safe_now": "safe", "harm_worry": "no"}
@@ -264,8 +263,12 @@ def test_random_valid_answer_sets_never_crash_and_use_known_factors(
         assert factors[0] == "safety_crisis"
 
 
-def test_each_rule_quotes_the_answers_it_read_as_evidence() -> None:
-    rule = next(r for r in rule_set().rules if len(r.questions) >= 2)
-    answers = {rule.questions[0]: "x"}
-    assert _quote(rule, answers, {}) == {rule.questions[0]: "x"}
-    assert _quote(rule, {}, {}) == {}
+def test_each_finding_quotes_the_answers_its_rules_read_as_evidence() -> None:
+    result = evaluate({"answers": {**SAFE, **MANY_PROBLEMS}})
+    rules = {rule.id: rule for rule in rule_set().rules}
+    assert result.findings
+    for finding in result.findings:
+        read = [q for rid in finding.evidence["rules"] for q in rules[rid].questions]
+        expected = {q: result.answers[q] for q in read if q in result.answers}
+        assert finding.evidence["answers"] == expected, finding.factor
+        assert set(expected) <= set(MANY_PROBLEMS) | set(SAFE)

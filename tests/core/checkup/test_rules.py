@@ -9,15 +9,9 @@ from typing import Any
 import pytest
 
 from therapycheck.core.checkup.bank import question_bank
-from therapycheck.core.checkup.conditions import (
-    CompileEnv,
-    CondSpec,
-    State,
-    answer_refs,
-    compile_condition,
-    walk,
-)
-from therapycheck.core.checkup.model import FACTOR_IDS
+from therapycheck.core.checkup.conditions import CondSpec, Scope, State, answer_refs, walk
+from therapycheck.core.checkup import evaluate
+from therapycheck.core.checkup.model import FACTOR_IDS, SEVERITY_RANK
 from therapycheck.core.checkup.rules import (
     FACTS,
     build_rules,
@@ -139,13 +133,14 @@ def test_a_condition_needs_exactly_one_subject() -> None:
 
 
 def _check(cond: dict[str, Any], **state: Any) -> bool:
-    env = CompileEnv(
+    scope = Scope(
         questions={q.id: q for q in question_bank().questions},
         instruments=frozenset(instrument_ids()),
         facts=FACTS,
     )
-    pred = compile_condition(CondSpec.model_validate(cond), env)
-    return pred(State(answers=state.pop("answers", {}), **state))
+    spec = CondSpec.model_validate(cond)
+    scope.check(spec)
+    return scope.holds(spec, State(answers=state.pop("answers", {}), **state))
 
 
 def test_equals_and_in_compare_single_answers() -> None:
@@ -224,16 +219,18 @@ def test_status_conditions_read_series_statuses() -> None:
     assert _check({"status": "phq9", "review_due": False}, statuses=statuses)
 
 
-def test_the_compiled_rule_set_agrees_with_each_rule_alone() -> None:
+def test_fired_rules_are_grouped_by_factor_strongest_first_then_in_file_order() -> None:
     rules = rule_set()
+    position = {rule.id: n for n, rule in enumerate(rules.rules)}
     answers = {"trust": 1, "sessions": 2, "expect_fast": 5, "feels_working": 1, "chosen": "court"}
     state = State(answers=answers)
-    grouped = rules.fire_grouped(
-        state.answers, state.items, state.scores, state.statuses, state.facts
-    )
-    fired = {rule.id for group in grouped.values() for rule in group}
-    alone = {rule.id for rule in rules.rules if rule.pred(state)}
-    assert fired == alone and fired
+    grouped = rules.fired(state)
+    holding = {rule.id for rule in rules.rules if rules.scope.holds(rule.when, state)}
+    assert holding and {r.id for group in grouped.values() for r in group} == holding
+    for factor, group in grouped.items():
+        assert group and all(rule.factor == factor for rule in group)
+        keys = [(SEVERITY_RANK[r.severity], -r.weight, position[r.id]) for r in group]
+        assert keys == sorted(keys), factor
 
 
 def test_a_weight_with_more_than_two_decimals_fails_on_load() -> None:
@@ -243,42 +240,43 @@ def test_a_weight_with_more_than_two_decimals_fails_on_load() -> None:
 
 
 def test_a_finding_strength_is_the_sum_of_its_rules_weights_to_two_decimals() -> None:
-    rules = rule_set()
-    for rule in rules.rules:
-        assert rule.hundredths / 100 == rule.weight
-    # Three rules of weight 1.1 add up to 3.3000000000000003 as floats; the finding says 3.3.
-    assert sum([1.1, 1.1, 1.1]) != 3.3
-    assert (110 + 110 + 110) / 100 == round(sum([1.1, 1.1, 1.1]), 2) == 3.3
+    result = evaluate(
+        {"answers": {"safe_now": "safe", "harm_worry": "no", "trust": 1, "heard": 1}}
+    )
+    weights = {rule.id: rule.weight for rule in rule_set().rules}
+    alliance = next(f for f in result.findings if f.factor == "alliance")
+    assert len(alliance.evidence["rules"]) >= 2
+    expected = round(sum(weights[rid] for rid in alliance.evidence["rules"]), 2)
+    assert alliance.strength == expected
 
 
 def test_why_lines_that_quote_only_answers_name_each_answer_every_time() -> None:
     rules = rule_set()
     bank = question_bank()
-    quoting = [r for r in rules.rules if r.why_text.count("{a.") == 1 and "{m." not in r.why_text]
+    quoting = [r for r in rules.rules if r.why.text.count("{a.") == 1 and "{m." not in r.why.text]
     assert quoting, "some rules quote one answer"
     for rule in quoting:
-        path = rule.why_text.split("{a.", 1)[1].split("}", 1)[0]
+        path = rule.why.text.split("{a.", 1)[1].split("}", 1)[0]
         question = bank.get(path)
         assert question is not None
-        for _ in range(2):  # the second round is served from the table of built lines
-            lines = set()
-            for option in question.options:
-                value: Any = (option.id,) if question.type == "multi" else option.id
-                line = rule.why(State(answers={q: value for q in rule.questions}))
-                assert option.label in line and "{" not in line
-                lines.add(line)
-            assert len(lines) == len(question.options)
+        lines = set()
+        for option in question.options:
+            value: Any = (option.id,) if question.type == "multi" else option.id
+            line = rule.why.render(State(answers={q: value for q in rule.questions}))
+            assert option.label in line and "{" not in line
+            lines.add(line)
+        assert len(lines) == len(question.options)
 
 
-def test_a_why_line_for_an_unhashable_hand_built_answer_is_still_rendered() -> None:
+def test_a_why_line_names_a_hand_built_list_answer_in_the_persons_words() -> None:
     rule = next(
         r
         for r in rule_set().rules
-        if r.why_text.count("{a.") == 1
+        if r.why.text.count("{a.") == 1
         and "multi" in [q.type for q in [question_bank().get(r.questions[0])] if q is not None]
     )
     question = question_bank().get(rule.questions[0])
     assert question is not None
     first = question.options[0]
-    # A list (not the tuple parsing makes) cannot be a lookup key; the line is built anyway.
-    assert first.label in rule.why(State(answers={rule.questions[0]: [first.id]}))
+    # A list (not the tuple parsing makes) is still named in the person's words.
+    assert first.label in rule.why.render(State(answers={rule.questions[0]: [first.id]}))

@@ -13,14 +13,11 @@ answers to follow-up questions whose condition was not met: those are listed in
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import Any
 
-from therapycheck.core._build import build
 from therapycheck.core.change import Point, SeriesStatus, series_status
 from therapycheck.core.checkup.bank import AnswersError, QuestionBank, question_bank
 from therapycheck.core.checkup.model import Context
@@ -29,7 +26,6 @@ from therapycheck.core.scoring import Score, ScoringError, score
 
 __all__ = ["AnswersError", "ParsedAnswers", "parse_answers"]
 
-_SESSION = attrgetter("session")
 TOP_LEVEL_KEYS = frozenset(("answers", "measures", "history", "country", "version", "meta"))
 
 
@@ -51,7 +47,7 @@ class ParsedAnswers:
 def parse_answers(doc: Mapping[str, Any], *, bank: QuestionBank | None = None) -> ParsedAnswers:
     """Check an answers document; raise AnswersError naming the question at fault."""
     bank = bank or question_bank()
-    if doc.__class__ is not dict and not isinstance(doc, Mapping):
+    if not isinstance(doc, Mapping):
         raise AnswersError("document", "expected a JSON object with an 'answers' key")
     unknown = [k for k in doc if k not in TOP_LEVEL_KEYS]
     if unknown:
@@ -67,8 +63,7 @@ def parse_answers(doc: Mapping[str, Any], *, bank: QuestionBank | None = None) -
     context = _context(answers, bank, country)
     _add_current_scores(history, scores, context.sessions)
     statuses = _statuses(history)
-    return build(
-        ParsedAnswers,
+    return ParsedAnswers(
         answers=answers,
         context=context,
         measures=measures,
@@ -81,44 +76,23 @@ def parse_answers(doc: Mapping[str, Any], *, bank: QuestionBank | None = None) -
 
 
 def _answers(raw: Any, bank: QuestionBank) -> dict[str, Any]:
-    if raw.__class__ is not dict and not isinstance(raw, Mapping):
+    if not isinstance(raw, Mapping):
         raise AnswersError("answers", "expected an object of question id -> answer")
-    checkers = bank.checkers
-    choices = bank.choices
-    ranges = bank.number_ranges
     answers: dict[str, Any] = {}
     for qid, value in raw.items():
-        # Fast paths for valid answers of the common shapes; anything else (skips, odd
-        # types, errors) goes to the question's checker below.
-        allowed = choices.get(qid)
-        if allowed is not None:
-            try:
-                normalized = allowed.get(value)
-            except TypeError:  # unhashable: the checker names the problem
-                normalized = None
-            # bool is an int: True must not pass as the agree5 answer 1.
-            if normalized is not None and value.__class__ is not bool:
-                answers[qid] = normalized
-                continue
-        elif value.__class__ is int:
-            bounds = ranges.get(qid)
-            if bounds is not None and bounds[0] <= value <= bounds[1]:
-                answers[qid] = value
-                continue
-        check = checkers.get(qid)
-        if check is None:
+        question = bank.get(qid)
+        if question is None:
             raise AnswersError(str(qid), "unknown question id (see `therapycheck questions`)")
         if value is None or value == "skip":
-            question = bank.get(qid)
-            if question is not None and not question.skippable:
+            if not question.skippable:
                 raise AnswersError(qid, "this question cannot be skipped")
             continue
-        answers[qid] = check(value)
+        answers[qid] = bank.checkers[qid](value)
     return answers
 
 
 def _measures(raw: Any) -> tuple[dict[str, tuple[int, ...]], dict[str, Score]]:
-    if raw.__class__ is not dict and not isinstance(raw, Mapping):
+    if not isinstance(raw, Mapping):
         raise AnswersError("measures", "expected an object of instrument id -> list of answers")
     items: dict[str, tuple[int, ...]] = {}
     scores: dict[str, Score] = {}
@@ -147,7 +121,7 @@ def _instrument(key: str, where: str) -> Instrument:
 
 
 def _history(raw: Any) -> dict[str, tuple[Point, ...]]:
-    if raw.__class__ is not dict and not isinstance(raw, Mapping):
+    if not isinstance(raw, Mapping):
         raise AnswersError("history", "expected an object of instrument id -> list of scores")
     history: dict[str, tuple[Point, ...]] = {}
     for key, entries in raw.items():
@@ -155,26 +129,14 @@ def _history(raw: Any) -> dict[str, tuple[Point, ...]]:
         instrument_id = _instrument(str(key), where).id
         if not isinstance(entries, list) or not entries:
             raise AnswersError(where, 'expected a list like [{"session": 1, "score": 14}, ...]')
-        points: list[Point] = []
-        for n, entry in enumerate(entries, 1):
-            # Fast path: {"session": int, "score": int}, which Point accepts without a check.
-            if entry.__class__ is dict and len(entry) == 2:
-                session = entry.get("session")
-                value = entry.get("score")
-                if session.__class__ is int and value.__class__ is int:
-                    points.append(Point(session, value))
-                    continue
-            points.append(_point(entry, where, n))
-        history[instrument_id] = tuple(points)
+        history[instrument_id] = tuple(
+            _point(entry, where, n) for n, entry in enumerate(entries, 1)
+        )
     return history
 
 
 def _point(entry: Any, where: str, n: int) -> Point:
-    if (
-        (entry.__class__ is not dict and not isinstance(entry, Mapping))
-        or "session" not in entry
-        or "score" not in entry
-    ):
+    if not isinstance(entry, Mapping) or "session" not in entry or "score" not in entry:
         raise AnswersError(where, f'entry {n} needs "session" and "score"')
     extra = set(entry) - {"session", "score", "date"}
     if extra:
@@ -201,7 +163,7 @@ def _add_current_scores(
         return
     for instrument_id, points in history.items():
         current = scores.get(instrument_id)
-        if current is not None and session > max(map(_SESSION, points)):
+        if current is not None and session > max(p.session for p in points):
             history[instrument_id] = (*points, Point(session, current.total))
 
 
@@ -224,19 +186,5 @@ def _country(raw: Any) -> str | None:
 
 
 def _context(answers: Mapping[str, Any], bank: QuestionBank, country: str | None) -> Context:
-    values: dict[str, Any] = {**_CONTEXT_DEFAULTS, "country": country}
-    for qid, name in bank.context_fields.items():
-        if qid in answers:
-            values[name] = answers[qid]
-    return build(Context, **values)
-
-
-def _context_defaults() -> dict[str, Any]:
-    """Every Context field with its default, so `build` can fill all of them."""
-    fields = dataclasses.fields(Context)
-    if any(f.default is dataclasses.MISSING for f in fields):
-        raise TypeError("every Context field needs a plain default (see answers._context)")
-    return {f.name: f.default for f in fields}
-
-
-_CONTEXT_DEFAULTS = _context_defaults()
+    described = {name: answers[qid] for qid, name in bank.context_fields.items() if qid in answers}
+    return Context(country=country, **described)

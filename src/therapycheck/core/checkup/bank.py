@@ -1,4 +1,4 @@
-"""The check-up question bank: `questions.yaml`, validated once and compiled for fast use.
+"""The check-up question bank: `questions.yaml`, validated once per process.
 
 bank = question_bank()             # cached; a bad data file fails here, at start-up
 bank.get("trust")                  # one Question (None if unknown)
@@ -17,14 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from therapycheck.core.checkup.conditions import (
-    CompileEnv,
-    CondSpec,
-    Pred,
-    State,
-    answer_refs,
-    compile_condition,
-)
+from therapycheck.core.checkup.conditions import CondSpec, Scope, State, answer_refs
 from therapycheck.core.checkup.model import FACTOR_IDS, Context
 from therapycheck.core.datafile import load_mapping
 
@@ -197,7 +190,7 @@ class Question:
     def label(self, value: Any) -> str:
         """The words for an answer value, as the person saw them."""
         if isinstance(value, list | tuple):
-            return _join([self.label(v) for v in value])
+            return join_words([self.label(v) for v in value])
         for option in self.options:
             if option.id == value:
                 return option.label
@@ -247,7 +240,7 @@ def _cond_dict(spec: CondSpec | None) -> dict[str, Any] | None:
     return spec.model_dump(by_alias=True, exclude_none=True) if spec is not None else None
 
 
-def _join(words: list[str]) -> str:
+def join_words(words: list[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
     return ", ".join(words[:-1]) + " and " + words[-1]
@@ -278,7 +271,7 @@ def _question(spec: _QuestionSpec) -> Question:
     )
 
 
-# --- answer checkers (compiled once per question) ---------------------------------------
+# --- answer checkers (one per question) ---------------------------------------------------
 
 Checker = Callable[[Any], Any]
 
@@ -322,8 +315,7 @@ def _multi_checker(q: Question) -> Checker:
     hint = ", ".join(repr(o.id) for o in q.options)
 
     def check(value: Any) -> Any:
-        # The exact types first: most answers are plain lists, and isinstance is slower.
-        if value.__class__ is not list and not isinstance(value, list | tuple):
+        if not isinstance(value, list | tuple):
             raise AnswersError(q.id, f"{_show(value)} is not a list of option ids")
         try:
             chosen = tuple(dict.fromkeys(value))
@@ -349,7 +341,7 @@ def _show(value: Any) -> str:
 
 
 class QuestionBank:
-    """The validated, compiled question bank. Build it with `question_bank()`."""
+    """The validated question bank. Build it with `question_bank()`."""
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         spec = _BankFile.model_validate(data)
@@ -365,27 +357,17 @@ class QuestionBank:
         self._by_id = {q.id: q for q in self.questions}
         self._check_structure()
         self.checkers: dict[str, Checker] = {q.id: _checker(q) for q in self.questions}
-        # question id -> {valid value: value} for one-choice questions (yes_no, agree5,
-        # single): lets parsing accept the common case with a single lookup.
-        self.choices: dict[str, dict[Any, Any]] = {
-            q.id: {o.id: o.id for o in q.options}
-            for q in self.questions
-            if q.type in ("yes_no", "agree5", "single")
-        }
-        # question id -> (min, max) for number questions: the common case in one test.
-        self.number_ranges: dict[str, tuple[int, int]] = {
-            q.id: (q.min, q.max)
-            for q in self.questions
-            if q.type == "number" and q.min is not None and q.max is not None
-        }
         # question id -> Context field, for the few questions that describe the therapy.
         self.context_fields: dict[str, str] = {
             q.id: q.context for q in self.questions if q.context is not None
         }
-        self._show: tuple[tuple[Question, Pred], ...] = self._compile_show_if()
-        self._offer: tuple[tuple[MeasureOffer, Pred | None], ...] = tuple(
-            (m, self._compile(m.offer_if, m.instrument)) for m in self.measures
-        )
+        # Conditions here may only read answers (no scores or facts exist yet).
+        self._scope = Scope(questions=self._by_id)
+        for q in self.questions:
+            self._check(q.show_if, q.id)
+        for m in self.measures:
+            self._check(m.offer_if, m.instrument)
+        self._follow_ups = tuple(q for q in self.questions if q.show_if is not None)
 
     def _check_structure(self) -> None:
         if len(self._by_id) != len(self.questions):
@@ -403,21 +385,13 @@ class QuestionBank:
                     raise ValueError(f"{q.id}: show_if refers to {ref!r}, not asked before it")
             earlier.add(q.id)
 
-    def _compile(self, spec: CondSpec | None, where: str) -> Pred | None:
+    def _check(self, spec: CondSpec | None, where: str) -> None:
         if spec is None:
-            return None
+            return
         try:
-            return compile_condition(spec, CompileEnv(questions=self._by_id))
+            self._scope.check(spec)
         except ValueError as exc:
             raise ValueError(f"{where}: {exc}") from exc
-
-    def _compile_show_if(self) -> tuple[tuple[Question, Pred], ...]:
-        compiled = []
-        for q in self.questions:
-            pred = self._compile(q.show_if, q.id)
-            if pred is not None:
-                compiled.append((q, pred))
-        return tuple(compiled)
 
     # --- public API ---
 
@@ -429,15 +403,14 @@ class QuestionBank:
 
     def hidden_ids(self, answers: Mapping[str, Any]) -> frozenset[str]:
         """Ids of conditional questions whose condition is not met by `answers`."""
-        if not self._show:
-            return frozenset()
-        state = State(answers=dict(answers))
+        shown = dict(answers)
         hidden: list[str] = []
-        for q, pred in self._show:
-            if not pred(state):
+        for q in self._follow_ups:
+            assert q.show_if is not None
+            if not self._scope.holds(q.show_if, State(answers=shown)):
                 hidden.append(q.id)
                 # Later conditions must not see an answer to a question that was not shown.
-                state.answers.pop(q.id, None)
+                shown.pop(q.id, None)
         return frozenset(hidden)
 
     def visible(self, answers: Mapping[str, Any] | None = None) -> list[Question]:
@@ -452,7 +425,11 @@ class QuestionBank:
         for qid in self.hidden_ids(given):
             given.pop(qid, None)
         state = State(answers=given)
-        return [m.instrument for m, pred in self._offer if pred is None or pred(state)]
+        return [
+            m.instrument
+            for m in self.measures
+            if m.offer_if is None or self._scope.holds(m.offer_if, state)
+        ]
 
     def factor_questions(self, factor: str) -> list[Question]:
         return [q for q in self.questions if factor in q.factors]
@@ -479,8 +456,8 @@ class QuestionBank:
         always_items = sum(m.items for m in self.measures if m.always)
         return {
             "questions": len(self.questions),
-            "follow_up_questions": len(self._show),
-            "always_asked_questions": len(self.questions) - len(self._show),
+            "follow_up_questions": len(self._follow_ups),
+            "always_asked_questions": len(self.questions) - len(self._follow_ups),
             "measure_items_always": always_items,
             "measure_items_optional": sum(m.items for m in self.measures if not m.always),
         }

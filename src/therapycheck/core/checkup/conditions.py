@@ -12,15 +12,16 @@ A condition is a YAML mapping with one *subject* and its tests:
     {ref: no_progress}                           a named condition from rules.yaml
     {any: [...]} / {all: [...]} / {not: {...}}   combinations
 
-Conditions are validated against the question bank when loaded, then compiled once into
-plain Python closures, so evaluating a check-up never parses YAML or runs pydantic.
+`CondSpec` checks a condition's shape. A `Scope` says what conditions may refer to: its
+`check` rejects, at load time, any reference to an unknown question, option, instrument,
+fact or named condition, and its `holds` interprets a checked condition against a `State`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -37,7 +38,7 @@ STATUS_VALUES: tuple[str, ...] = get_args(Status)
 
 
 class CondSpec(BaseModel):
-    """One condition as written in YAML (validated shape; meaning is checked on compile)."""
+    """One condition as written in YAML (validated shape; references are checked by a Scope)."""
 
     model_config = ConfigDict(
         extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
@@ -82,6 +83,10 @@ class CondSpec(BaseModel):
             raise ValueError("a status condition needs 'in' or 'review_due'")
         if subject == "measure" and not (ops or self.flag):
             raise ValueError("a measure condition needs a test (gte/lte/in/flag/answered)")
+        if subject == "measure" and any(
+            self._get(n) is not None for n in ("equals", "includes", "count_gte")
+        ):
+            raise ValueError("a measure condition tests with gte/gt/lte/lt, in, flag or answered")
         return self
 
     def _get(self, name: str) -> Any:
@@ -92,32 +97,31 @@ class CondSpec(BaseModel):
     def subject(self) -> str:
         return next(name for name in SUBJECTS if self._get(name) is not None)
 
-
-class StateLike(Protocol):
-    answers: dict[str, Any]
-    items: dict[str, tuple[int, ...]]
-    scores: dict[str, Any]
-    statuses: dict[str, Any]
-    facts: dict[str, Any]
-
-
-Pred = Callable[[StateLike], bool]
+    def bounds_hold(self, value: Any) -> bool:
+        """The numeric tests (gte, gt, lte, lt) on `value`; a missing value never passes."""
+        return (
+            value is not None
+            and (self.gte is None or value >= self.gte)
+            and (self.gt is None or value > self.gt)
+            and (self.lte is None or value <= self.lte)
+            and (self.lt is None or value < self.lt)
+        )
 
 
 @dataclass
 class State:
     """What conditions look at during one evaluation (built fresh for each check-up)."""
 
-    answers: dict[str, Any]
-    items: dict[str, tuple[int, ...]] = field(default_factory=dict)
-    scores: dict[str, Any] = field(default_factory=dict)
-    statuses: dict[str, Any] = field(default_factory=dict)
-    facts: dict[str, Any] = field(default_factory=dict)
+    answers: Mapping[str, Any]
+    items: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    scores: Mapping[str, Any] = field(default_factory=dict)
+    statuses: Mapping[str, Any] = field(default_factory=dict)
+    facts: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
-class CompileEnv:
-    """What a condition may refer to; anything else is a load-time error."""
+class Scope:
+    """What a condition may refer to; `check` refuses anything else, `holds` evaluates."""
 
     questions: Mapping[str, Question]
     instruments: frozenset[str] = frozenset()
@@ -125,225 +129,106 @@ class CompileEnv:
     # Named conditions (rules.yaml `definitions`), in the order they were defined.
     refs: Mapping[str, CondSpec] = field(default_factory=dict)
 
+    # --- load time ----------------------------------------------------------------------
 
-# Conditions compile to Python source (from validated ids and repr'd constants only), which
-# is turned into a function once at load time. One generator serves both a single
-# condition (`compile_condition`) and a whole rule set (`compile_grouped_rule_set`), so a
-# check-up runs as one flat function with no per-condition call overhead.
+    def check(self, spec: CondSpec) -> None:
+        """Raise ValueError for a reference to anything this scope does not know."""
+        for cond in walk(spec):
+            subject = cond.subject()
+            if subject == "ref" and cond.ref not in self.refs:
+                raise ValueError(f"unknown named condition {cond.ref!r} (define it before use)")
+            if subject == "fact" and cond.fact not in self.facts:
+                raise ValueError(f"unknown fact {cond.fact!r}; known: {sorted(self.facts)}")
+            if subject == "answer":
+                question = self.questions.get(cond.answer or "")
+                if question is None:
+                    raise ValueError(f"unknown question {cond.answer!r}")
+                _check_answer_ops(cond, question)
+            if subject == "measure":
+                self._check_instrument(cond.measure or "")
+                if cond.measure == "any" and cond.flag is None:
+                    raise ValueError("'measure: any' only supports 'flag'")
+            if subject == "status":
+                self._check_instrument(cond.status or "")
+                unknown = {str(v) for v in cond.in_ or ()} - set(STATUS_VALUES)
+                if unknown:
+                    raise ValueError(
+                        f"unknown series status {sorted(unknown)}; known: {STATUS_VALUES}"
+                    )
 
-
-class _Codegen:
-    def __init__(self, env: CompileEnv, *, inline_refs: bool) -> None:
-        self.env = env
-        self.inline_refs = inline_refs
-        self.prefetch: dict[str, str] = {}
-        self.consts: dict[str, Any] = {}
-        self._temps = 0
-
-    # -- names -----------------------------------------------------------------------
-    def _local(self, prefix: str, source: str, key: str) -> str:
-        name = f"{prefix}_{key}"
-        self.prefetch.setdefault(name, f"{name} = {source}.get({key!r})")
-        return name
-
-    def const(self, value: Any) -> str:
-        """A name for `value` in the generated function (bound when it is built)."""
-        name = f"C{len(self.consts)}"
-        self.consts[name] = value
-        return name
-
-    def _temp(self) -> str:
-        self._temps += 1
-        return f"t{self._temps}"
-
-    # -- expressions -----------------------------------------------------------------
-    def expr(self, spec: CondSpec) -> str:
-        subject = spec.subject()
-        if subject in ("any", "all"):
-            joiner = " or " if subject == "any" else " and "
-            parts = [self.expr(s) for s in (spec.any_ or spec.all_ or ())]
-            return "(" + joiner.join(parts) + ")"
-        if subject == "not":
-            assert spec.not_ is not None
-            return f"(not {self.expr(spec.not_)})"
-        if subject == "ref":
-            return self._ref(spec.ref or "")
-        if subject == "fact":
-            name = spec.fact or ""
-            if name not in self.env.facts:
-                raise ValueError(f"unknown fact {name!r}; known: {sorted(self.env.facts)}")
-            return f"bool({self._local('f', 'facts', name)})"
-        if subject == "answer":
-            return self._answer(spec)
-        if subject == "measure":
-            return self._measure(spec)
-        return self._status(spec)
-
-    def _ref(self, name: str) -> str:
-        if name not in self.env.refs:
-            raise ValueError(f"unknown named condition {name!r} (define it before use)")
-        if self.inline_refs:
-            return self.expr(self.env.refs[name])
-        return f"r_{name}"
-
-    def _answer(self, spec: CondSpec) -> str:
-        qid = spec.answer or ""
-        question = self.env.questions.get(qid)
-        if question is None:
-            raise ValueError(f"unknown question {qid!r}")
-        _check_answer_ops(spec, question)
-        var = self._local("a", "answers", qid)
-        if spec.answered is not None:
-            return f"({var} is {'not ' if spec.answered else ''}None)"
-        if spec.equals is not None:
-            return f"({var} == {spec.equals!r})"
-        if spec.in_ is not None:
-            return f"({var} in {self.const(frozenset(spec.in_))})"
-        if spec.includes is not None:
-            chosen = self.const(frozenset(spec.includes))
-            return f"({var} is not None and not {chosen}.isdisjoint({var}))"
-        if spec.count_gte is not None:
-            exclusive = question.exclusive_ids()
-            if not exclusive:
-                return f"({var} is not None and len({var}) >= {spec.count_gte})"
-            ex = self.const(exclusive)
-            counted = f"len({var}) - len({ex}.intersection({var}))"
-            return f"({var} is not None and {counted} >= {spec.count_gte})"
-        return self._numeric(var, spec)
-
-    def _numeric(self, value: str, spec: CondSpec) -> str:
-        tests = [
-            f"{value} {op} {_literal(bound)}"
-            for op, bound in ((">=", spec.gte), (">", spec.gt), ("<=", spec.lte), ("<", spec.lt))
-            if bound is not None
-        ]
-        return f"({value} is not None and " + " and ".join(tests) + ")"
-
-    def _instrument(self, inst: str) -> None:
-        if inst != "any" and inst not in self.env.instruments:
+    def _check_instrument(self, inst: str) -> None:
+        if inst != "any" and inst not in self.instruments:
             raise ValueError(f"unknown instrument {inst!r}")
 
-    def _measure(self, spec: CondSpec) -> str:
-        inst = spec.measure or ""
-        self._instrument(inst)
-        if spec.flag is not None:
-            if inst == "any":
-                return f"any({spec.flag!r} in sc.flags for sc in scores.values())"
-            sc = self._local("sc", "scores", inst)
-            return f"({sc} is not None and {spec.flag!r} in {sc}.flags)"
-        if inst == "any":
-            raise ValueError("'measure: any' only supports 'flag'")
-        sc = self._local("sc", "scores", inst)
+    # --- evaluation ---------------------------------------------------------------------
+
+    def holds(self, spec: CondSpec, state: State) -> bool:
+        """Whether a condition (already checked by `check`) is met by `state`."""
+        # Exactly one subject is set (CondSpec's validator); test them in SUBJECTS order.
+        if spec.any_ is not None:
+            return any(self.holds(part, state) for part in spec.any_)
+        if spec.all_ is not None:
+            return all(self.holds(part, state) for part in spec.all_)
+        if spec.not_ is not None:
+            return not self.holds(spec.not_, state)
+        if spec.ref is not None:
+            return self.holds(self.refs[spec.ref], state)
+        if spec.fact is not None:
+            return bool(state.facts.get(spec.fact))
+        if spec.answer is not None:
+            return self._answer_holds(spec, state.answers.get(spec.answer))
+        if spec.measure is not None:
+            return _measure_holds(spec, state)
+        return _status_holds(spec, state)
+
+    def _answer_holds(self, spec: CondSpec, value: Any) -> bool:
         if spec.answered is not None:
-            return f"({sc} is {'not ' if spec.answered else ''}None)"
+            return (value is not None) == spec.answered
+        if spec.equals is not None:
+            return bool(value == spec.equals)
         if spec.in_ is not None:
-            bands = self.const(frozenset(str(v) for v in spec.in_))
-            return f"({sc} is not None and {sc}.band is not None and {sc}.band.label in {bands})"
-        if spec.item is not None:
-            it = self._local("it", "items", inst)
-            index = spec.item - 1
-            return self._numeric_of(
-                f"({it}[{index}] if {it} is not None and len({it}) > {index} else None)", spec
-            )
-        if spec.subscale is not None:
-            return self._numeric_of(
-                f"({sc}.subscales.get({spec.subscale!r}) if {sc} is not None else None)", spec
-            )
-        return self._numeric_of(f"({sc}.total if {sc} is not None else None)", spec)
-
-    def _numeric_of(self, value: str, spec: CondSpec) -> str:
-        """A numeric test of a computed value, evaluated once (assigned to a temporary)."""
-        temp = self._temp()
-        return self._numeric(temp, spec).replace(
-            f"({temp} is not None", f"(({temp} := {value}) is not None", 1
-        )
-
-    def _status(self, spec: CondSpec) -> str:
-        inst = spec.status or ""
-        self._instrument(inst)
-        wanted = frozenset(str(v) for v in (spec.in_ or STATUS_VALUES))
-        unknown = wanted - set(STATUS_VALUES)
-        if unknown:
-            raise ValueError(f"unknown series status {sorted(unknown)}; known: {STATUS_VALUES}")
-        names = self.const(wanted)
-        review = "" if spec.review_due is None else f" and s.review_due is {spec.review_due}"
-        if inst == "any":
-            return f"any(s.status in {names}{review} for s in statuses.values())"
-        st = self._local("st", "statuses", inst)
-        review = review.replace("s.review_due", f"{st}.review_due")
-        return f"({st} is not None and {st}.status in {names}{review})"
-
-    # -- functions -------------------------------------------------------------------
-    def build(self, name: str, args: str, body: list[str]) -> Callable[..., Any]:
-        lines = [f"def {name}({args}):"]
-        if args == "st":
-            lines.append(
-                "    answers, items, scores, statuses, facts = "
-                "st.answers, st.items, st.scores, st.statuses, st.facts"
-            )
-        lines += [f"    {line}" for line in self.prefetch.values()]
-        lines += [f"    {line}" for line in body]
-        source = "\n".join(lines) + "\n"
-        namespace: dict[str, Any] = dict(self.consts)
-        exec(compile(source, f"<checkup {name}>", "exec"), namespace)
-        built: Callable[..., Any] = namespace[name]
-        built.__doc__ = source
-        return built
+            return value in spec.in_
+        if spec.includes is not None:
+            return value is not None and any(option in value for option in spec.includes)
+        if spec.count_gte is not None:
+            if value is None:
+                return False
+            # An exclusive option ("none of these") is not a choice to count.
+            exclusive = self.questions[spec.answer or ""].exclusive_ids()
+            return len([v for v in value if v not in exclusive]) >= spec.count_gte
+        return spec.bounds_hold(value)
 
 
-def _literal(bound: float) -> str:
-    # A whole bound is written as an int: answers and scores are ints, and CPython compares
-    # int with int faster than int with float. The result of the test is the same.
-    return repr(int(bound)) if bound.is_integer() else repr(bound)
+def _measure_holds(spec: CondSpec, state: State) -> bool:
+    inst = spec.measure or ""
+    if spec.flag is not None:
+        scores = state.scores.values() if inst == "any" else [state.scores.get(inst)]
+        return any(sc is not None and spec.flag in sc.flags for sc in scores)
+    sc = state.scores.get(inst)
+    if spec.answered is not None:
+        return (sc is not None) == spec.answered
+    if spec.item is not None:
+        items = state.items.get(inst, ())
+        return len(items) >= spec.item and spec.bounds_hold(items[spec.item - 1])
+    if sc is None:
+        return False
+    if spec.in_ is not None:
+        return sc.band is not None and sc.band.label in {str(v) for v in spec.in_}
+    if spec.subscale is not None:
+        return spec.bounds_hold(sc.subscales.get(spec.subscale))
+    return spec.bounds_hold(sc.total)
 
 
-def compile_condition(spec: CondSpec, env: CompileEnv) -> Pred:
-    """A function that tests one condition against a `State`; ValueError on a bad reference."""
-    gen = _Codegen(env, inline_refs=True)
-    expression = gen.expr(spec)
-    pred: Pred = gen.build("_condition", "st", [f"return bool({expression})"])
-    return pred
-
-
-GroupedFn = Callable[
-    [dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]],
-    dict[str, list[Any]],
-]
-
-
-def compile_grouped_rule_set(
-    conditions: list[CondSpec],
-    env: CompileEnv,
-    payloads: list[tuple[str, Any]],
-    *,
-    order: list[int] | None = None,
-) -> GroupedFn:
-    """One function that returns, for each group, the payloads of its conditions that hold.
-
-    `payloads[i]` is (group, value) for condition i, for example (factor, rule). Named
-    conditions are computed once, up front, in definition order. Groups with nothing that
-    holds are left out; within a group, values come in `order` (a permutation of the
-    indexes) or in list order. Conditions have no side effects, so the order they are
-    tested in changes nothing else.
-    """
-    if len(payloads) != len(conditions):
-        raise ValueError("give one (group, value) payload per condition")
-    indexes = range(len(conditions)) if order is None else order
-    if sorted(indexes) != list(range(len(conditions))):
-        raise ValueError("order must list every condition index once")
-    gen = _Codegen(env, inline_refs=False)
-    body = [f"r_{name} = {gen.expr(spec)}" for name, spec in env.refs.items()]
-    groups = list(dict.fromkeys(group for group, _ in payloads))
-    local = {group: f"g{n}" for n, group in enumerate(groups)}
-    body.extend(f"{name} = []" for name in local.values())
-    for index in indexes:
-        group, value = payloads[index]
-        body.append(f"if {gen.expr(conditions[index])}: {local[group]}.append({gen.const(value)})")
-    body.append("fired = {}")
-    body.extend(f"if {name}: fired[{group!r}] = {name}" for group, name in local.items())
-    body.append("return fired")
-    built: GroupedFn = gen.build("_rule_groups", "answers, items, scores, statuses, facts", body)
-    return built
+def _status_holds(spec: CondSpec, state: State) -> bool:
+    inst = spec.status or ""
+    statuses = state.statuses.values() if inst == "any" else [state.statuses.get(inst)]
+    wanted = {str(v) for v in spec.in_ or STATUS_VALUES}
+    return any(
+        s is not None
+        and s.status in wanted
+        and (spec.review_due is None or s.review_due is spec.review_due)
+        for s in statuses
+    )
 
 
 def _check_answer_ops(spec: CondSpec, question: Question) -> None:

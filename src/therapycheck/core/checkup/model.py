@@ -10,7 +10,16 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Severity = Literal["urgent", "high", "medium", "low"]
-SEVERITY_RANK: dict[str, int] = {"urgent": 0, "high": 1, "medium": 2, "low": 3}
+# Most serious first; a finding's severity is one of these.
+SEVERITIES: tuple[Severity, ...] = ("urgent", "high", "medium", "low")
+SEVERITY_RANK: dict[str, int] = {severity: n for n, severity in enumerate(SEVERITIES)}
+# The words every output (web, report, CLI, PDF) uses for a severity.
+SEVERITY_LABELS: dict[str, str] = {
+    "urgent": "Needs attention now",
+    "high": "Important",
+    "medium": "Worth looking at",
+    "low": "Minor",
+}
 
 FACTOR_IDS: tuple[str, ...] = (
     "safety_crisis",
@@ -56,9 +65,7 @@ ACTION_IDS: tuple[str, ...] = (
 )
 
 
-# Slotted: a check-up builds about 16 of these, and an instance without a dict is several
-# times cheaper to make and free (core._build, the compiled check-up).
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Finding:
     """One reason therapy may be stalling, with the evidence that raised it."""
 
@@ -66,7 +73,8 @@ class Finding:
     severity: Severity
     # Plain-language reasons: the specific answers and scores behind the finding.
     why: tuple[str, ...]
-    # Strength of evidence, used after severity to order findings (higher first).
+    # Strength of evidence: the weights of the rules that fired, added up; used after
+    # severity to order findings (higher first).
     strength: float = 1.0
     # Where the idea comes from (seed article or reference), for "learn more".
     sources: tuple[str, ...] = ()
@@ -77,7 +85,7 @@ class Finding:
         return {"factor": self.factor, "severity": self.severity, "why": list(self.why)}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Context:
     """What the person told us about their therapy so far (all optional: skippable)."""
 
@@ -93,7 +101,7 @@ class Context:
     country: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Evaluation:
     """The evaluator's result: ordered findings plus what the plan needs to know."""
 

@@ -1,33 +1,29 @@
-"""Factor rules (`rules.yaml`): validated against the question bank and compiled once.
+"""Factor rules (`rules.yaml`): validated against the question bank once, at load time.
 
 A rule is "when <condition>, raise <factor> at <severity>, adding <weight>, because <why>".
 Loading checks every reference (questions, options, instruments, facts, named conditions,
-template placeholders), so a typo in the data stops start-up instead of silently never
-firing. Evaluation then only calls the compiled closures and template renderers.
+why-line placeholders), so a typo in the data stops start-up instead of silently never
+firing. Evaluation interprets the checked conditions (`conditions.Scope.holds`) and fills
+the why lines.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from therapycheck.core.checkup.bank import KNOWN_INSTRUMENTS, QuestionBank, _join, question_bank
-from therapycheck.core.checkup.conditions import (
-    CompileEnv,
-    CondSpec,
-    GroupedFn,
-    Pred,
-    StateLike,
-    answer_refs,
-    compile_condition,
-    compile_grouped_rule_set,
-    walk,
+from therapycheck.core.checkup.bank import (
+    KNOWN_INSTRUMENTS,
+    Question,
+    QuestionBank,
+    question_bank,
 )
+from therapycheck.core.checkup.conditions import CondSpec, Scope, State, answer_refs, walk
 from therapycheck.core.checkup.model import FACTOR_IDS, SEVERITY_RANK, Severity
 from therapycheck.core.datafile import load_mapping
 
@@ -38,6 +34,7 @@ FACT_INPUTS: dict[str, tuple[str, ...]] = {
     "approach_mismatch": ("approach", "concerns", "cbt_trauma_focus"),
 }
 _PLACEHOLDER = re.compile(r"\{([amqsf])\.([A-Za-z0-9_.]+)\}")
+_MEASURE_FIELD = re.compile(r"total|band|name|sub\.[A-Za-z0-9_]+|item\.[0-9]+")
 _NOT_ANSWERED = "(not answered)"
 
 
@@ -61,8 +58,8 @@ class _RuleSpec(_Strict):
         # FACTORS.md principle 1: acute risk is always the most urgent thing shown.
         if self.factor == "safety_crisis" and self.severity != "urgent":
             raise ValueError(f"rule {self.id}: safety_crisis rules must be urgent")
-        # Weights are summed in hundredths (see Rule.hundredths), so they must be exact there.
-        if self.weight * 100 != round(self.weight * 100):
+        # A finding's strength is its rules' weights added up and shown to 2 decimals.
+        if round(self.weight, 2) != self.weight:
             raise ValueError(f"rule {self.id}: weight {self.weight} has more than 2 decimals")
         return self
 
@@ -90,245 +87,89 @@ class _RulesFile(_Strict):
     rules: tuple[_RuleSpec, ...] = Field(min_length=1)
 
 
-# --- templates ---------------------------------------------------------------------------
-
-Renderer = Callable[[StateLike], str]
+# --- why lines ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
-class Template:
-    """A compiled why line: `render(state)`, plus what the native evaluator needs to know.
+@dataclass(frozen=True)
+class Placeholder:
+    """One `{kind.path}` in a why line: what it quotes (see docs/checkup.md)."""
 
-    `constant` is the whole line when it quotes nothing; `paths` are the answers it
-    quotes when it quotes only answers (then the line depends on nothing else). `parts`
-    spells out any other line: literal text, and for each placeholder what it reads
-    (`_spec`), so the compiled path can build the line without calling back into Python.
-    """
+    kind: str  # a: an answer's words, q: a question's text, f: a fact, s: a series, m: a score
+    path: str
+    question: Question | None = None  # for `a` and `q`
 
-    render: Renderer
-    constant: str | None = None
-    paths: tuple[str, ...] = ()
-    parts: tuple[str | tuple[Any, ...], ...] = ()
+    def fill(self, state: State) -> str:
+        if self.question is not None:
+            if self.kind == "q":
+                return self.question.text
+            value = state.answers.get(self.path)
+            return _NOT_ANSWERED if value is None else self.question.label(value)
+        if self.kind == "f":
+            return str(state.facts.get(f"{self.path}.text", ""))
+        if self.kind == "s":
+            status = state.statuses.get(self.path)
+            return status.explanation if status is not None else ""
+        return _measure_text(state, *self.path.split(".", 1))
 
 
-def _compile_template(text: str, bank: QuestionBank, rule_id: str) -> Template:
-    parts: list[str | Renderer] = []
+@dataclass(frozen=True)
+class WhyLine:
+    """A rule's why line: the text as written, split into literal text and placeholders."""
+
+    text: str
+    parts: tuple[str | Placeholder, ...]
+
+    def render(self, state: State) -> str:
+        return "".join(p if isinstance(p, str) else p.fill(state) for p in self.parts)
+
+
+def parse_why(text: str, bank: QuestionBank, rule_id: str) -> WhyLine:
+    """Split a why line into text and checked placeholders (ValueError on a bad one)."""
+    parts: list[str | Placeholder] = []
     position = 0
     for match in _PLACEHOLDER.finditer(text):
         parts.append(text[position : match.start()])
         parts.append(_placeholder(match.group(1), match.group(2), bank, rule_id))
         position = match.end()
     parts.append(text[position:])
-    if "{" in "".join(p for p in parts if isinstance(p, str)):
+    if any("{" in p for p in parts if isinstance(p, str)):
         raise ValueError(f"rule {rule_id}: unknown placeholder in {text!r}")
-    # Question texts never change: fold them (and neighbouring literals) into one string.
-    merged: list[str | Renderer] = []
-    for part in parts:
-        if isinstance(part, _Constant):
-            part = part.text
-        if isinstance(part, str) and merged and isinstance(merged[-1], str):
-            merged[-1] += part
-        else:
-            merged.append(part)
-    parts = merged
-    if len(parts) == 1 and isinstance(parts[0], str):
-        constant = parts[0]
-        return Template(lambda st: constant, constant=constant)
-    render = _concatenation(parts)
-    paths = [p.path for p in parts if isinstance(p, _AnswerLabel | _ChoicesLabel)]
-    if len(paths) == len([p for p in parts if not isinstance(p, str)]):
-        unique = tuple(dict.fromkeys(paths))
-        return Template(_by_answers(render, unique), paths=unique)
-    return Template(render, parts=tuple(p if isinstance(p, str) else _spec(p) for p in parts))
+    return WhyLine(text, tuple(p for p in parts if p != ""))
 
 
-def _spec(part: Renderer) -> tuple[Any, ...]:
-    """What a placeholder reads, for the compiled path: (kind, arguments...)."""
-    if isinstance(part, _AnswerLabel):
-        return ("answer", part.path, part.labels)
-    spec: tuple[Any, ...] | None = getattr(part, "spec", None)
-    return spec if spec is not None else ("call", part)
-
-
-def _described(render: Renderer, *spec: Any) -> Renderer:
-    """A placeholder tagged with what it reads (see `_spec`); rendering is unchanged."""
-    render.spec = spec  # type: ignore[attr-defined]
-    return render
-
-
-# A line that quotes only answers depends on nothing but those answers, whose values come
-# from small fixed sets (options, bounded numbers): each distinct line is built once and then
-# looked up. The cap bounds memory even for unusual input.
-_LINES_PER_RULE = 2048
-_MISSING = object()
-
-
-def _by_answers(render: Renderer, paths: tuple[str, ...]) -> Renderer:
-    lines: dict[Any, str] = {}
-    first = paths[0]
-
-    def remember(key: Any, st: StateLike) -> str:
-        line = render(st)
-        if len(lines) < _LINES_PER_RULE:
-            lines[key] = line
-        return line
-
-    def by_one(st: StateLike) -> str:
-        key = st.answers.get(first, _MISSING)
-        try:
-            line = lines.get(key)
-        except TypeError:  # an unhashable answer (only in hand-built states)
-            return render(st)
-        return line if line is not None else remember(key, st)
-
-    def by_many(st: StateLike) -> str:
-        answers = st.answers
-        key = tuple([answers.get(path, _MISSING) for path in paths])
-        try:
-            line = lines.get(key)
-        except TypeError:
-            return render(st)
-        return line if line is not None else remember(key, st)
-
-    return by_one if len(paths) == 1 else by_many
-
-
-def _concatenation(parts: list[str | Renderer]) -> Renderer:
-    """One generated function that joins the literals and placeholder values with `+`.
-
-    Every placeholder renders to a str, so this gives the same text as filling a format
-    pattern, without a list and a format call per line. Answer labels are inlined.
-    """
-    namespace: dict[str, Any] = {"NA": _NOT_ANSWERED}
-    terms: list[str] = []
-    for n, part in enumerate(parts):
-        if isinstance(part, str):
-            namespace[f"P{n}"] = part
-            terms.append(f"P{n}")
-        elif isinstance(part, _AnswerLabel):
-            namespace[f"L{n}"] = part.labels
-            terms.append(
-                f"((L{n}[v{n}] if v{n} in L{n} else str(v{n})) "
-                f"if (v{n} := answers.get({part.path!r})) is not None else NA)"
-            )
-        else:
-            namespace[f"G{n}"] = part
-            terms.append(f"G{n}(st)")
-    source = "def render(st):\n    answers = st.answers\n    return " + " + ".join(terms) + "\n"
-    exec(compile(source, "<checkup why>", "exec"), namespace)
-    render: Renderer = namespace["render"]
-    return render
-
-
-@dataclass(frozen=True, eq=False)
-class _ChoicesLabel:
-    """`{a.question}` for a multi question: the chosen options' words, joined."""
-
-    path: str
-    labels: dict[Any, str]
-    label: Callable[[Any], str]
-
-    def __call__(self, st: StateLike) -> str:
-        answers = st.answers
-        if self.path not in answers:
-            return _NOT_ANSWERED
-        value = answers[self.path]
-        labels = self.labels
-        # A validated multi answer is a tuple of option ids: look each up once.
-        if value.__class__ is tuple and all(v.__class__ is str for v in value):
-            return _join([labels[v] if v in labels else v for v in value])  # noqa: SIM401
-        return self.label(value)
-
-
-@dataclass(frozen=True, eq=False)
-class _AnswerLabel:
-    """`{a.question}` for a one-choice question: the chosen option's words."""
-
-    path: str
-    labels: dict[Any, str]
-
-    def __call__(self, st: StateLike) -> str:
-        value = st.answers.get(self.path)
-        return self.labels.get(value, str(value)) if value is not None else _NOT_ANSWERED
-
-
-@dataclass(frozen=True)
-class _Constant:
-    """A placeholder whose text is known at load time (a question's wording)."""
-
-    text: str
-
-    def __call__(self, st: StateLike) -> str:
-        return self.text
-
-
-def _placeholder(kind: str, path: str, bank: QuestionBank, rule_id: str) -> Renderer:
+def _placeholder(kind: str, path: str, bank: QuestionBank, rule_id: str) -> Placeholder:
     if kind in ("a", "q"):
         question = bank.get(path)
         if question is None:
             raise ValueError(f"rule {rule_id}: placeholder names unknown question {path!r}")
-        if kind == "q":
-            return _Constant(question.text)
-        if question.type == "multi":
-            return _ChoicesLabel(path, {o.id: o.label for o in question.options}, question.label)
-        return _AnswerLabel(path, {o.id: o.label for o in question.options})
-    if kind == "f":
-        if path not in FACTS:
-            raise ValueError(f"rule {rule_id}: unknown fact {path!r}")
-        key = path + ".text"
-        return _described(lambda st: str(st.facts.get(key, "")), "fact", key)
-    if kind == "s":
-        if path not in KNOWN_INSTRUMENTS:
-            raise ValueError(f"rule {rule_id}: unknown instrument {path!r}")
-        return _described(
-            lambda st: st.statuses[path].explanation if path in st.statuses else "",
-            "status",
-            path,
-        )
-    return _measure_placeholder(path, rule_id)
+        return Placeholder(kind, path, question)
+    if kind == "f" and path not in FACTS:
+        raise ValueError(f"rule {rule_id}: unknown fact {path!r}")
+    if kind == "s" and path not in KNOWN_INSTRUMENTS:
+        raise ValueError(f"rule {rule_id}: unknown instrument {path!r}")
+    if kind == "m":
+        inst, _, field = path.partition(".")
+        if inst not in KNOWN_INSTRUMENTS:
+            raise ValueError(f"rule {rule_id}: unknown instrument {inst!r}")
+        if not _MEASURE_FIELD.fullmatch(field):
+            raise ValueError(f"rule {rule_id}: unknown measure field {path!r}")
+    return Placeholder(kind, path)
 
 
-def _measure_placeholder(path: str, rule_id: str) -> Renderer:
-    inst, _, field = path.partition(".")
-    if inst not in KNOWN_INSTRUMENTS:
-        raise ValueError(f"rule {rule_id}: unknown instrument {inst!r}")
-
-    def get(st: StateLike) -> Any:
-        return st.scores.get(inst)
-
-    if field == "total":
-        return _described(
-            lambda st: _num(sc.total) if (sc := get(st)) is not None else "", "total", inst
-        )
-    if field == "band":
-        return _described(
-            lambda st: sc.band.label if (sc := get(st)) is not None and sc.band else "",
-            "band",
-            inst,
-        )
-    if field == "name":
-        return _described(
-            lambda st: sc.instrument.short_name if (sc := get(st)) is not None else inst,
-            "name",
-            inst,
-        )
-    if field.startswith("sub."):
-        name = field[4:]
-        return _described(
-            lambda st: _num(sc.subscales.get(name, "")) if (sc := get(st)) is not None else "",
-            "sub",
-            inst,
-            name,
-        )
-    if field.startswith("item.") and field[5:].isdigit():
-        number = int(field[5:])
-        return _described(lambda st: _item_label(get(st), number), "item", inst, number)
-    raise ValueError(f"rule {rule_id}: unknown measure field {path!r}")
-
-
-def _item_label(sc: Any, number: int) -> str:
+def _measure_text(state: State, inst: str, field: str) -> str:
+    """`{m.inst.field}`: a score's total, band, name, subscale or one item's answer."""
+    sc = state.scores.get(inst)
     if sc is None:
-        return ""
+        return inst if field == "name" else ""
+    if field == "total":
+        return _num(sc.total)
+    if field == "band":
+        return str(sc.band.label) if sc.band is not None else ""
+    if field == "name":
+        return str(sc.instrument.short_name)
+    if field.startswith("sub."):
+        return _num(sc.subscales.get(field[4:], ""))
+    number = int(field[5:])
     return str(sc.instrument.item_label(number, sc.answers[number - 1]))
 
 
@@ -338,7 +179,7 @@ def _num(value: Any) -> str:
     return str(value)
 
 
-# --- compiled rules ------------------------------------------------------------------------
+# --- rules ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, eq=False)
@@ -346,23 +187,16 @@ class Rule:
     id: str
     factor: str
     severity: Severity
-    rank: int
     weight: float
-    # The weight in hundredths: a finding adds these as ints and divides once, which gives
-    # the same float as rounding the float sum to 2 decimals, without round()'s cost.
-    hundredths: int
-    # (severity rank, -weight): strongest evidence first within a finding.
-    order: tuple[int, float]
     when: CondSpec
-    pred: Pred
-    why: Renderer
-    # The compiled why line with its kind (constant, answers only, or other).
-    template: Template
-    why_text: str
+    why: WhyLine
     source: str
+    # The questions its condition reads: the answers a finding quotes as evidence.
     questions: tuple[str, ...]
-    # (source,), so a one-rule finding shares it instead of building a tuple each time.
-    sources: tuple[str, ...]
+
+    def strength_order(self) -> tuple[int, float]:
+        """Strongest evidence first: by severity, then by weight."""
+        return (SEVERITY_RANK[self.severity], -self.weight)
 
 
 @dataclass(frozen=True, eq=False)
@@ -377,15 +211,25 @@ class RuleSet:
     rules: tuple[Rule, ...]
     definitions: Mapping[str, CondSpec]
     tempering: tuple[Tempering, ...]
-    # The rules strongest first: by (severity rank, -weight), ties in file order.
-    ranked: tuple[Rule, ...]
-    # All rule conditions compiled into one function: (answers, items, scores, statuses,
-    # facts) -> factor -> the rules that fire for it, each list by (severity rank, -weight),
-    # ties in file order: the order a finding shows its rules in.
-    fire_grouped: GroupedFn
+    # What the rules' conditions may refer to; it also evaluates them.
+    scope: Scope
 
     def for_factor(self, factor: str) -> list[Rule]:
         return [r for r in self.rules if r.factor == factor]
+
+    def fired(self, state: State) -> dict[str, list[Rule]]:
+        """The rules whose condition holds, by factor, each group strongest first.
+
+        Ties keep file order (the sort is stable), so a finding always lists its rules,
+        and so its why lines, the same way.
+        """
+        grouped: dict[str, list[Rule]] = {}
+        for rule in self.rules:
+            if self.scope.holds(rule.when, state):
+                grouped.setdefault(rule.factor, []).append(rule)
+        for matched in grouped.values():
+            matched.sort(key=Rule.strength_order)
+        return grouped
 
 
 def _expand(raw_rules: list[Any]) -> list[Any]:
@@ -414,52 +258,42 @@ def _substitute(value: Any, inst: str) -> Any:
 
 
 def build_rules(data: Mapping[str, Any], bank: QuestionBank) -> RuleSet:
-    """Validate and compile a rules document against `bank` (raises ValueError)."""
+    """Validate a rules document against `bank` (raises ValueError)."""
     raw = dict(data)
     raw["rules"] = _expand(list(raw.get("rules") or []))
     spec = _RulesFile.model_validate(raw)
-    env = CompileEnv(
-        questions={q.id: q for q in bank.questions},
-        instruments=KNOWN_INSTRUMENTS,
-        facts=FACTS,
-    )
+    questions = {q.id: q for q in bank.questions}
     refs: dict[str, CondSpec] = {}
     for name, cond in spec.definitions.items():
         if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
             raise ValueError(f"definition name {name!r} must be lower_snake_case")
         # A definition may use only the ones defined before it (no cycles).
-        _compile(cond, CompileEnv(env.questions, env.instruments, env.facts, dict(refs)), name)
+        _check(Scope(questions, KNOWN_INSTRUMENTS, FACTS, dict(refs)), cond, name)
         refs[name] = cond
-    env = CompileEnv(env.questions, env.instruments, env.facts, refs)
+    scope = Scope(questions, KNOWN_INSTRUMENTS, FACTS, refs)
     ids = [r.id for r in spec.rules]
     if len(set(ids)) != len(ids):
         raise ValueError("rule ids must be unique")
-    rules = tuple(_rule(r, env, bank) for r in spec.rules)
-    tempering = tuple(Tempering(t.factor, frozenset(t.lowers), t.note) for t in spec.tempering)
-    conditions = [r.when for r in rules]
-    # Strongest evidence first (the order a finding lists its rules in); ties in file order.
-    ranked = sorted(range(len(rules)), key=lambda n: (rules[n].order, n))
     return RuleSet(
-        rules=rules,
+        rules=tuple(_rule(r, scope, bank) for r in spec.rules),
         definitions=spec.definitions,
-        tempering=tempering,
-        ranked=tuple(rules[n] for n in ranked),
-        fire_grouped=compile_grouped_rule_set(
-            conditions, env, [(r.factor, r) for r in rules], order=ranked
+        tempering=tuple(
+            Tempering(t.factor, frozenset(t.lowers), t.note) for t in spec.tempering
         ),
+        scope=scope,
     )
 
 
-def _compile(cond: CondSpec, env: CompileEnv, where: str) -> Pred:
+def _check(scope: Scope, cond: CondSpec, where: str) -> None:
     try:
-        return compile_condition(cond, env)
+        scope.check(cond)
     except ValueError as exc:
         raise ValueError(f"{where}: {exc}") from exc
 
 
-def _rule(spec: _RuleSpec, env: CompileEnv, bank: QuestionBank) -> Rule:
-    pred = _compile(spec.when, env, f"rule {spec.id}")
-    template = _compile_template(spec.why, bank, spec.id)
+def _rule(spec: _RuleSpec, scope: Scope, bank: QuestionBank) -> Rule:
+    _check(scope, spec.when, f"rule {spec.id}")
+    why = parse_why(spec.why, bank, spec.id)
     questions = tuple(dict.fromkeys(q for q, _ in answer_refs(spec.when)))
     for kind, path in _PLACEHOLDER.findall(spec.why):
         # The why line may only quote answers the rule itself looked at, so it never
@@ -470,18 +304,11 @@ def _rule(spec: _RuleSpec, env: CompileEnv, bank: QuestionBank) -> Rule:
         id=spec.id,
         factor=spec.factor,
         severity=spec.severity,
-        rank=SEVERITY_RANK[spec.severity],
         weight=spec.weight,
-        hundredths=round(spec.weight * 100),
-        order=(SEVERITY_RANK[spec.severity], -spec.weight),
         when=spec.when,
-        pred=pred,
-        why=template.render,
-        template=template,
-        why_text=spec.why,
+        why=why,
         source=spec.source,
         questions=questions,
-        sources=(spec.source,),
     )
 
 
@@ -504,5 +331,5 @@ def load_rules_file() -> dict[str, Any]:
 
 @cache
 def rule_set() -> RuleSet:
-    """The factor rules, loaded, validated and compiled once per process."""
+    """The factor rules, loaded and validated once per process."""
     return build_rules(load_rules_file(), question_bank())

@@ -1,4 +1,6 @@
-"""A seeded corpus of realistic, varied check-up answer documents (no I/O, no network).
+"""Realistic check-up answer documents: one fixed full set and a seeded, varied corpus.
+
+Used by the tests and by `benchmarks/` (which import it from here); no I/O, no network.
 
 Each document answers every question the person would see (follow-ups included), fills
 every questionnaire the bank offers for those answers, and sometimes carries a history of
@@ -70,3 +72,62 @@ def _answer(rng: random.Random, question: Any) -> Any:
             return [rng.choice(exclusive)]
         return rng.sample(options, k=rng.randint(1, min(3, len(options))))
     return rng.choice([o.id for o in question.options])
+
+
+def full_answers() -> dict[str, Any]:
+    """Every visible question answered (a mixed, realistic picture), plus questionnaires.
+
+    Chosen so that several rules fire: trust is low, goals unclear, therapy was someone
+    else's idea, alcohol and trauma come up (so AUDIT-C and PCL-5 are asked too), and the
+    PHQ-9 series has 9 sessions without reliable change.
+    """
+    bank = question_bank()
+    preferred: dict[str, Any] = {
+        "sessions": 9,
+        "weeks": 12,
+        "frequency": "weekly",
+        "safe_now": "safe",
+        "harm_worry": "no",
+        "concerns": ["depression", "trauma", "substance_use"],
+        "chosen": "partner",
+        "dual_relationship": "no",
+    }
+    answers: dict[str, Any] = {}
+    for _ in range(3):  # follow-up questions appear as earlier answers are given
+        for question in bank.visible(answers):
+            if question.id in answers:
+                continue
+            answers[question.id] = preferred.get(question.id, _middle(question))
+    measures = {
+        "phq9": [2, 1, 2, 1, 1, 1, 1, 1, 0],
+        "gad7": [1, 1, 2, 1, 1, 0, 1],
+        "wai_sr": [2, 3, 2, 3, 2, 3, 2, 2, 3, 2, 3, 2],
+        "audit_c": [2, 1, 0],
+        "pcl5": [1] * 20,
+    }
+    offered = set(bank.measures_offered(answers))
+    history = {
+        "phq9": [
+            {"session": n, "score": s}
+            for n, s in zip(range(1, 9), (13, 14, 12, 13, 12, 13, 12, 13), strict=True)
+        ]
+    }
+    return {
+        "answers": answers,
+        "measures": {k: v for k, v in measures.items() if k in offered},
+        "history": history,
+        "country": "GB",
+    }
+
+
+def _middle(question: Any) -> Any:
+    if question.type == "number":
+        return question.min or 1
+    if question.type == "agree5":
+        return 2
+    if question.type == "yes_no":
+        return "no"
+    options = [o for o in question.options if not o.exclusive]
+    if question.type == "multi":
+        return [options[0].id]
+    return options[len(options) // 2].id
