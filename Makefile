@@ -10,8 +10,7 @@ PORT ?= 8000
 
 setup: $(STAMP)
 
-# setup.py and the .pyx build the compiled check-up (optional: see core/checkup/_native.pyx).
-$(STAMP): pyproject.toml setup.py src/therapycheck/core/checkup/_native.pyx
+$(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "therapycheck needs Python 3.11 or newer")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -22,13 +21,13 @@ run: setup
 	$(BIN)/therapycheck serve --host $(HOST) --port $(PORT)
 
 lint: setup
-	$(BIN)/ruff check src tests benchmarks setup.py
-	$(BIN)/ruff format --check src tests benchmarks setup.py
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
 format: setup
-	$(BIN)/ruff format src tests benchmarks setup.py
-	$(BIN)/ruff check --fix src tests benchmarks setup.py
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
 
 # The whole suite: lint, then every test on SQLite, then the database tests again on
 # PostgreSQL when THERAPYCHECK_TEST_POSTGRES_URL names a server (CI always sets it).
@@ -52,4 +51,3 @@ docs: setup
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info
-	rm -f src/therapycheck/core/checkup/_native.c src/therapycheck/core/checkup/_native.*.so
