@@ -1,7 +1,7 @@
 """Shared fixtures for the web tests: people (personas) and their records.
 
-Settings point THERAPYCHECK_DATA_DIR at a throwaway directory under pytest (see
-web/settings.py), so no test touches the real user data directory.
+The test settings (tests/settings.py) point THERAPYCHECK_DATA_DIR at a throwaway
+directory, so no test touches the real user data directory.
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ _COUNTRY_SHAPE = re.compile(r"^[A-Za-z]{2,3}$")
 
 def data_dir() -> Path:
     """The same data directory as the web app (THERAPYCHECK_DATA_DIR, else the platform's)."""
-    from therapycheck.web.config import ConfigError, parse_data_dir
+    from therapycheck.config import ConfigError, parse_data_dir
 
     try:
         return parse_data_dir(os.environ.get("THERAPYCHECK_DATA_DIR"))
@@ -61,7 +61,7 @@ def _env_country() -> str | None:
     raw = os.environ.get("THERAPYCHECK_COUNTRY")
     if not raw or not raw.strip():
         return None
-    from therapycheck.web.config import ConfigError, parse_country
+    from therapycheck.config import ConfigError, parse_country
 
     try:
         return parse_country(raw)

@@ -1,4 +1,4 @@
-"""Django settings for therapycheck, built from the environment by `web.config`.
+"""Django settings for therapycheck, built from the environment by `therapycheck.config`.
 
 Personal mode (the default): one person, no login, bound to 127.0.0.1, an SQLite file in
 the user data directory. Clinic mode: PostgreSQL via DATABASE_URL and explicit hosts and
@@ -8,21 +8,13 @@ secret. See docs/configuration.md for every variable.
 from __future__ import annotations
 
 import os
-import sys
-import tempfile
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from therapycheck.web.config import ConfigError, load_config
+from therapycheck.config import ConfigError, load_config
 
 WEB_DIR = Path(__file__).resolve().parent
-
-# Tests must never touch the real user data directory. pytest-django imports these settings
-# before any conftest runs, so the guard lives here: an unset data dir under pytest becomes
-# a throwaway directory for this process.
-if "pytest" in sys.modules and not os.environ.get("THERAPYCHECK_DATA_DIR"):
-    os.environ["THERAPYCHECK_DATA_DIR"] = tempfile.mkdtemp(prefix="therapycheck-test-")
 
 try:
     CONFIG = load_config(os.environ)

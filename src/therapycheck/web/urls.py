@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.staticfiles.views import serve as staticfiles_serve
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.urls import include, path, re_path
 
 
-def serve_static(request: HttpRequest, path: str) -> HttpResponse:
+def serve_static(request: HttpRequest, path: str) -> HttpResponseBase:
     """Serve bundled CSS/JS so the app works offline with nothing but waitress.
 
     The staticfiles finders only look inside the project's static folders (with path

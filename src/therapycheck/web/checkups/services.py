@@ -77,7 +77,10 @@ def save(checkup: Checkup, doc: dict[str, Any], current: str) -> None:
 def document_for(checkup: Checkup) -> dict[str, Any]:
     """The answers document as the core reads it: the person's country and score history."""
     stored = checkup.answers if isinstance(checkup.answers, dict) else {}
-    doc = {"answers": wizard.answers_of(stored), "measures": wizard.measures_of(stored)}
+    doc: dict[str, Any] = {
+        "answers": wizard.answers_of(stored),
+        "measures": wizard.measures_of(stored),
+    }
     doc["country"] = checkup.person.country
     history = score_history(checkup.person)
     if history:

@@ -280,7 +280,7 @@ def measure_items(instrument_id: str) -> list[dict[str, Any]]:
     inst = get_instrument(instrument_id)
     items = []
     for item in inst.items:
-        options = item.options if item.options is not None else inst.options
+        options = inst.item_options(item.number)
         items.append(
             {
                 "number": item.number,

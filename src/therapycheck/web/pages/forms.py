@@ -15,4 +15,6 @@ class SettingsForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = core_safety.countries()
+        country = self.fields["country"]
+        assert isinstance(country, forms.ChoiceField)
+        country.choices = core_safety.countries()

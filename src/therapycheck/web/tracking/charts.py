@@ -42,14 +42,20 @@ _MARGIN_BOTTOM = 64  # x axis labels and the legend
 
 
 class SessionRangeLike(Protocol):
-    session: int
-    low: float
-    median: float
-    high: float
+    # Read-only, so frozen dataclasses such as core.trajectory.SessionRange match.
+    @property
+    def session(self) -> int: ...
+    @property
+    def low(self) -> float: ...
+    @property
+    def median(self) -> float: ...
+    @property
+    def high(self) -> float: ...
 
 
 class ExpectedLike(Protocol):
-    ranges: list[SessionRangeLike]
+    @property
+    def ranges(self) -> Sequence[SessionRangeLike]: ...
 
 
 @dataclass(frozen=True)
@@ -154,7 +160,7 @@ def _ranges(
 ) -> list[SessionRangeLike]:
     if expected is None:
         return []
-    found = getattr(expected, "ranges", expected)
+    found = expected if isinstance(expected, Sequence) else expected.ranges
     return sorted(found, key=lambda r: r.session)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
 
@@ -82,7 +82,8 @@ class InstrumentForm(forms.Form):
         return [(item.number, self[f"item_{item.number}"]) for item in self.instrument.items]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.optional:
             given = [n for n, _ in self.item_fields() if cleaned.get(f"item_{n}") is not None]
             if given and len(given) < len(self.instrument.items):
@@ -113,8 +114,14 @@ class InstrumentForm(forms.Form):
 
 FEELING_CHOICES = [("", "Not noted"), *((str(n), str(n)) for n in range(11))]
 
+# django-stubs makes ModelForm generic in its model; Django's own class is not subscriptable.
+if TYPE_CHECKING:
+    _JournalModelForm = forms.ModelForm[JournalEntry]
+else:
+    _JournalModelForm = forms.ModelForm
 
-class JournalForm(forms.ModelForm):
+
+class JournalForm(_JournalModelForm):
     form_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
@@ -157,9 +164,12 @@ class JournalForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["homework"].choices = [("", "Not noted"), *Homework.choices]
-        self.fields["homework"].required = False
-        self.fields["entry_date"].input_formats = ["%Y-%m-%d"]
+        homework, entry_date = self.fields["homework"], self.fields["entry_date"]
+        assert isinstance(homework, forms.ChoiceField)
+        assert isinstance(entry_date, forms.DateField)
+        homework.choices = [("", "Not noted"), *Homework.choices]
+        homework.required = False
+        entry_date.input_formats = ["%Y-%m-%d"]
 
     def clean_entry_date(self) -> dt.date:
         value: dt.date = self.cleaned_data["entry_date"]

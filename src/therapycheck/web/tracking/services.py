@@ -139,7 +139,9 @@ def _refuse_duplicate(
 ) -> None:
     existing = Measurement.objects.filter(
         person=person, instrument=instrument_id, session_number=session_number
-    ).exclude(pk=exclude_pk)
+    )
+    if exclude_pk is not None:
+        existing = existing.exclude(pk=exclude_pk)
     found = existing.first()
     if found is not None:
         raise DuplicateSession(found)

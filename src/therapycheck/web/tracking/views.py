@@ -437,7 +437,9 @@ def _journal_taken_message(form: JournalForm) -> str:
 def _journal_session_free(person: Person, form: JournalForm, exclude: int | None) -> bool:
     taken = JournalEntry.objects.filter(
         person=person, session_number=form.cleaned_data["session_number"]
-    ).exclude(pk=exclude)
+    )
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude)
     if taken.exists():
         form.add_error("session_number", _journal_taken_message(form))
         return False

@@ -26,5 +26,8 @@ def with_error_refs(field: BoundField) -> SafeString:
     described = [f"{field.auto_id}_error"]
     if field.help_text:
         described.insert(0, f"{field.auto_id}_helptext")
-    attrs = {"aria-invalid": "true", "aria-describedby": " ".join(described)}
+    attrs: dict[str, str | bool] = {
+        "aria-invalid": "true",
+        "aria-describedby": " ".join(described),
+    }
     return field.as_widget(attrs=attrs)

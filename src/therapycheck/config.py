@@ -1,4 +1,4 @@
-"""Strict parsing of the environment into the web app's configuration.
+"""Strict parsing of the environment into the configuration shared by the web app and the CLI.
 
 Every setting comes from one environment variable listed in `ENV_VARS` (and documented in
 docs/configuration.md). A bad value raises `ConfigError` with a message that names the
@@ -23,7 +23,7 @@ import platformdirs
 Mode = Literal["personal", "clinic"]
 
 # Every variable this module reads. docs/configuration.md must describe each one
-# (tests/web/test_config.py checks it).
+# (tests/test_config.py checks it).
 ENV_VARS: tuple[str, ...] = (
     "THERAPYCHECK_MODE",
     "THERAPYCHECK_DATA_DIR",

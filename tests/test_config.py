@@ -1,4 +1,4 @@
-"""Strict configuration parsing (web/config.py) and its documentation."""
+"""Strict configuration parsing (config.py) and its documentation."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from therapycheck.web import config
-from therapycheck.web.config import ENV_VARS, ConfigError, load_config
+from therapycheck import config
+from therapycheck.config import ENV_VARS, ConfigError, load_config
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def env(tmp_path: Path, **values: str) -> dict[str, str]:
@@ -159,3 +159,20 @@ def test_django_start_up_stops_with_a_clear_message_on_a_bad_setting(tmp_path: P
     )
     assert done.returncode != 0
     assert "THERAPYCHECK_MODE must be 'personal' or 'clinic'" in done.stderr
+
+
+def test_the_tests_never_use_the_real_user_data_directory() -> None:
+    from django.conf import settings
+
+    real = config.default_data_dir().resolve()
+    used = Path(settings.THERAPYCHECK_DATA_DIR).resolve()
+    assert used != real
+    assert not used.is_relative_to(real)
+    assert not Path(settings.DATABASES["default"]["NAME"]).resolve().is_relative_to(real)
+    # Subprocesses and xdist workers inherit the same throwaway directory.
+    assert Path(os.environ["THERAPYCHECK_DATA_DIR"]).resolve() == used
+
+
+def test_the_production_settings_know_nothing_about_tests() -> None:
+    source = (ROOT / "src" / "therapycheck" / "web" / "settings.py").read_text(encoding="utf-8")
+    assert "pytest" not in source
