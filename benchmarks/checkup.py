@@ -36,8 +36,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import machine, peak_rss_mb, rate
 from tests.corpus import corpus, full_answers
+
+from _common import machine, peak_rss_mb, rate
 from therapycheck.core.checkup import evaluate, parse_answers
 from therapycheck.core.plan import build_plan
 from therapycheck.core.report import report_from_evaluation

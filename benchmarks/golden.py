@@ -25,6 +25,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.corpus import corpus, full_answers
+
 from therapycheck.core.checkup import AnswersError, evaluate
 from therapycheck.core.report import report_from_evaluation
 

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from therapycheck.core.checkup import AnswersError
+from therapycheck.core.checkup import AnswersError, evaluate
+from therapycheck.core.checkup.evaluate import finding_order
 from therapycheck.core.checkup.model import FACTOR_IDS, Context, Evaluation, Finding
 from therapycheck.core.report import (
     CheckupReport,
     checkup_report,
-    ranked_findings,
     report_from_evaluation,
 )
 
@@ -81,7 +81,7 @@ def test_safety_and_misconduct_outrank_any_severity() -> None:
         finding("safety_crisis", "medium"),
         finding("unclear_goals", "high"),
     )
-    order = [f.factor for f in ranked_findings(found)]
+    order = [f.factor for f in sorted(found, key=finding_order)]
     assert order == [
         "safety_crisis",
         "boundary_violation",
@@ -89,6 +89,13 @@ def test_safety_and_misconduct_outrank_any_severity() -> None:
         "unclear_goals",
         "logistics",
     ]
+
+
+def test_the_report_keeps_the_evaluators_order_of_findings() -> None:
+    evaluation = evaluate(ITEM_NINE)
+    report = report_from_evaluation(evaluation, today=TODAY)
+    assert report.findings == evaluation.findings
+    assert [f["factor"] for f in report.to_dict()["findings"]] == list(evaluation.factors())
 
 
 def test_the_report_date_is_shown() -> None:

@@ -300,16 +300,18 @@ def _md_list(heading: str, items: Iterable[str]) -> list[str]:
     return ["", heading, "", *(f"- {item}" for item in items)]
 
 
-_WHEN_TEXT: dict[str, str] = {
+# The order actions are done in, and the words every output uses for each `when`.
+WHEN_ORDER: tuple[When, ...] = ("now", "before_next_session", "over_next_sessions")
+WHEN_LABELS: dict[str, str] = {
     "now": "Now",
     "before_next_session": "Before your next session",
-    "over_next_sessions": "Over the next few weeks",
+    "over_next_sessions": "Over the next few sessions",
 }
 
 
 def when_text(when: str) -> str:
     """Plain words for an action's `when`."""
-    return _WHEN_TEXT.get(when, when.replace("_", " "))
+    return WHEN_LABELS.get(when, when.replace("_", " "))
 
 
 def _actions_markdown(actions: tuple[Action, ...], level: int) -> str:

@@ -14,18 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from therapycheck.core.checkup.model import SEVERITY_RANK, Evaluation, Finding
+from therapycheck.core.checkup.model import SEVERITY_LABELS, Evaluation, Finding
 from therapycheck.core.plan import Plan, build_plan, factor_label, measure_name
-
-_SEVERITY_TEXT = {
-    "urgent": "Needs attention now",
-    "high": "Important",
-    "medium": "Worth looking at",
-    "low": "Minor",
-}
-# Safety, then misconduct, outrank everything (FACTORS.md principle 1), whatever severity
-# the evaluator gave them.
-_FIRST_FACTORS = {"safety_crisis": 0, "boundary_violation": 1}
 
 DISCLAIMER = (
     "This check-up does not diagnose anything. It points to things worth talking about "
@@ -35,17 +25,7 @@ DISCLAIMER = (
 
 def severity_text(severity: str) -> str:
     """Plain words for a finding's severity."""
-    return _SEVERITY_TEXT.get(severity, severity)
-
-
-def ranked_findings(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
-    """Most important first: safety, misconduct, then by severity; ties keep their order."""
-
-    def key(finding: Finding) -> tuple[int, int]:
-        first = _FIRST_FACTORS.get(finding.factor, len(_FIRST_FACTORS))
-        return first, SEVERITY_RANK.get(finding.severity, len(SEVERITY_RANK))
-
-    return tuple(sorted(findings, key=key))
+    return SEVERITY_LABELS.get(severity, severity)
 
 
 def _jsonable(value: Any) -> Any:
@@ -77,8 +57,12 @@ class CheckupReport:
 
     evaluation: Evaluation
     plan: Plan
-    findings: tuple[Finding, ...]
     made_on: datetime.date
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """Most important first, in the evaluator's order (core.checkup.evaluate)."""
+        return self.evaluation.findings
 
     @property
     def crisis(self) -> bool:
@@ -153,7 +137,6 @@ def report_from_evaluation(
     return CheckupReport(
         evaluation=evaluation,
         plan=plan,
-        findings=ranked_findings(evaluation.findings),
         made_on=day,
     )
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from therapycheck.core.checkup import evaluate
 from therapycheck.core.checkup.bank import question_bank
 from therapycheck.core.checkup.conditions import CondSpec, Scope, State, answer_refs, walk
-from therapycheck.core.checkup import evaluate
 from therapycheck.core.checkup.model import FACTOR_IDS, SEVERITY_RANK
 from therapycheck.core.checkup.rules import (
     FACTS,
@@ -240,9 +240,7 @@ def test_a_weight_with_more_than_two_decimals_fails_on_load() -> None:
 
 
 def test_a_finding_strength_is_the_sum_of_its_rules_weights_to_two_decimals() -> None:
-    result = evaluate(
-        {"answers": {"safe_now": "safe", "harm_worry": "no", "trust": 1, "heard": 1}}
-    )
+    result = evaluate({"answers": {"safe_now": "safe", "harm_worry": "no", "trust": 1, "heard": 1}})
     weights = {rule.id: rule.weight for rule in rule_set().rules}
     alliance = next(f for f in result.findings if f.factor == "alliance")
     assert len(alliance.evidence["rules"]) >= 2

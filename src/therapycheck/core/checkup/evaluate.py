@@ -18,7 +18,13 @@ from therapycheck.core.checkup.answers import ParsedAnswers, parse_answers
 from therapycheck.core.checkup.bank import join_words, question_bank
 from therapycheck.core.checkup.conditions import State
 from therapycheck.core.checkup.modalities import modalities
-from therapycheck.core.checkup.model import FACTOR_IDS, SEVERITIES, SEVERITY_RANK, Evaluation, Finding
+from therapycheck.core.checkup.model import (
+    FACTOR_IDS,
+    SEVERITIES,
+    SEVERITY_RANK,
+    Evaluation,
+    Finding,
+)
 from therapycheck.core.checkup.rules import Rule, Tempering, rule_set
 
 # Acute risk, then therapist misconduct, always come first (FACTORS.md principle 1).
@@ -119,5 +125,3 @@ def derived_facts(answers: Mapping[str, Any]) -> dict[str, Any]:
             f"For {fit.label}, the approaches with the strongest support are {join_words(best)}."
         )
     return {"approach_mismatch": True, "approach_mismatch.text": " ".join(sentences)}
-
-

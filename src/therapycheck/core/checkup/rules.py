@@ -277,9 +277,7 @@ def build_rules(data: Mapping[str, Any], bank: QuestionBank) -> RuleSet:
     return RuleSet(
         rules=tuple(_rule(r, scope, bank) for r in spec.rules),
         definitions=spec.definitions,
-        tempering=tuple(
-            Tempering(t.factor, frozenset(t.lowers), t.note) for t in spec.tempering
-        ),
+        tempering=tuple(Tempering(t.factor, frozenset(t.lowers), t.note) for t in spec.tempering),
         scope=scope,
     )
 

@@ -11,21 +11,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from therapycheck.core import plan as core_plan
+from therapycheck.core.checkup.model import SEVERITY_LABELS
 from therapycheck.web.pages.learn import APPROACH_ANCHORS
 
-WHEN_TITLES: dict[str, str] = {
-    "now": "Now",
-    "before_next_session": "Before your next session",
-    "over_next_sessions": "Over the next few sessions",
-}
-WHEN_ORDER = ("now", "before_next_session", "over_next_sessions")
-
-SEVERITY_TITLES: dict[str, str] = {
-    "urgent": "Urgent",
-    "high": "Important",
-    "medium": "Worth looking at",
-    "low": "Minor",
-}
+# The core's tables, so every output uses the same words and order.
+WHEN_TITLES = core_plan.WHEN_LABELS
+WHEN_ORDER = core_plan.WHEN_ORDER
+SEVERITY_TITLES = SEVERITY_LABELS
 
 _LEARN_APPROACHES = ("/learn/approaches/", "Kinds of therapy")
 # Factor -> (page#section, link text) on the learn pages (web/pages/templates/pages/learn).

@@ -263,7 +263,7 @@ def _actions(checkup: Checkup | None) -> list[dict[str, str]]:
         return []
     actions = checkup.result_doc.get("actions")
     rows = [a for a in (actions if isinstance(actions, list) else []) if isinstance(a, dict)]
-    order = {w: n for n, w in enumerate(labels.WHEN_ORDER)}
+    order: dict[str, int] = {w: n for n, w in enumerate(labels.WHEN_ORDER)}
     rows.sort(key=lambda a: order.get(str(a.get("when") or "over_next_sessions"), len(order)))
     return [
         {
