@@ -16,13 +16,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.analytics.kpis import compute_kpis
 from therapycheck.analytics import outcomes
 from therapycheck.analytics.outcomes import (
     CONTRACT_KEYS,
     ConflictingScores,
     KpiRules,
     OutcomeKpis,
-    compute_kpis,
     per_client,
 )
 

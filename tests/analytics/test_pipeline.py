@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from therapycheck.analytics.outcomes import compute_kpis
+from tests.analytics.kpis import compute_kpis
 from therapycheck.analytics.pipeline import STEPS, analyse_file
 from therapycheck.analytics.readers import BadRowsError, InputError
 

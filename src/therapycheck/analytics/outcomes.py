@@ -318,14 +318,6 @@ def _collided(table: pl.DataFrame) -> bool:
     return bool(table.select((pl.col("check_min") != pl.col("check_max")).any()).item())
 
 
-def compute_kpis(rows: pl.DataFrame | pl.LazyFrame, rules: KpiRules | None = None) -> OutcomeKpis:
-    """The contract's KPIs over checked rows. Raises ConflictingScores for clashing duplicates."""
-    kpis, clash = compute_kpis_skipping_conflicts(rows, rules)
-    if clash is not None:
-        raise clash
-    return kpis
-
-
 def compute_kpis_skipping_conflicts(
     rows: pl.DataFrame | pl.LazyFrame, rules: KpiRules | None = None
 ) -> tuple[OutcomeKpis, ConflictingScores | None]:

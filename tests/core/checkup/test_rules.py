@@ -59,14 +59,16 @@ def test_every_question_tag_is_backed_by_a_rule_that_reads_the_question() -> Non
 
 
 def test_safety_rules_are_always_urgent() -> None:
-    assert all(r.severity == "urgent" for r in rule_set().for_factor("safety_crisis"))
+    safety = [r for r in rule_set().rules if r.factor == "safety_crisis"]
+    assert safety and all(r.severity == "urgent" for r in safety)
 
 
 def test_phq9_item_nine_and_core10_item_six_are_safety_rules() -> None:
     # REFERENCES.md section 1: both items trigger the safety response on any answer above 0.
     items = {
         (c.measure, c.item)
-        for r in rule_set().for_factor("safety_crisis")
+        for r in rule_set().rules
+        if r.factor == "safety_crisis"
         for c in walk(r.when)
         if c.item is not None
     }

@@ -10,7 +10,7 @@ from django.test import Client
 
 from therapycheck.core import safety as core_safety
 from therapycheck.web.accounts.models import Person, SafetyEvent
-from therapycheck.web.accounts.safety import flag_crisis, mark_safety_event
+from therapycheck.web.accounts.safety import mark_safety_event
 
 PAGES = [
     "/",
@@ -103,8 +103,8 @@ def test_another_app_can_raise_the_banner_with_mark_safety_event(
 
 
 @pytest.mark.django_db
-def test_flag_crisis_records_a_plain_reason(person: Person) -> None:
-    event = flag_crisis(person, "I am not safe")
+def test_a_safety_event_records_a_plain_reason(person: Person) -> None:
+    event = mark_safety_event(person, "self_report", ["I am not safe"])
     assert event.source == "self_report" and event.reasons == ["I am not safe"]
 
 

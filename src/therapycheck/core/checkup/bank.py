@@ -255,20 +255,7 @@ def _options(spec: _QuestionSpec) -> tuple[Option, ...]:
 
 
 def _question(spec: _QuestionSpec) -> Question:
-    return Question(
-        id=spec.id,
-        section=spec.section,
-        type=spec.type,
-        text=spec.text,
-        help=spec.help,
-        factors=spec.factors,
-        options=_options(spec),
-        skippable=spec.skippable,
-        show_if=spec.show_if,
-        min=spec.min,
-        max=spec.max,
-        context=spec.context,
-    )
+    return Question(**{**dict(spec), "options": _options(spec)})
 
 
 # --- answer checkers (one per question) ---------------------------------------------------
@@ -430,9 +417,6 @@ class QuestionBank:
             for m in self.measures
             if m.offer_if is None or self._scope.holds(m.offer_if, state)
         ]
-
-    def factor_questions(self, factor: str) -> list[Question]:
-        return [q for q in self.questions if factor in q.factors]
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -214,9 +214,6 @@ class RuleSet:
     # What the rules' conditions may refer to; it also evaluates them.
     scope: Scope
 
-    def for_factor(self, factor: str) -> list[Rule]:
-        return [r for r in self.rules if r.factor == factor]
-
     def fired(self, state: State) -> dict[str, list[Rule]]:
         """The rules whose condition holds, by factor, each group strongest first.
 
@@ -298,16 +295,7 @@ def _rule(spec: _RuleSpec, scope: Scope, bank: QuestionBank) -> Rule:
         # shows "(not answered)" or an answer unrelated to the finding.
         if kind == "a" and path not in questions:
             raise ValueError(f"rule {spec.id}: why quotes {path!r}, which its condition ignores")
-    return Rule(
-        id=spec.id,
-        factor=spec.factor,
-        severity=spec.severity,
-        weight=spec.weight,
-        when=spec.when,
-        why=why,
-        source=spec.source,
-        questions=questions,
-    )
+    return Rule(**{**dict(spec), "why": why, "questions": questions})
 
 
 def referenced_questions(spec: CondSpec, definitions: Mapping[str, CondSpec]) -> set[str]:

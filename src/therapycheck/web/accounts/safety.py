@@ -25,11 +25,6 @@ def mark_safety_event(person: Person, source: str, reasons: Iterable[str] = ()) 
     )
 
 
-def flag_crisis(person: Person, reason: str) -> SafetyEvent:
-    """Shorthand for one plain-language reason, e.g. the person said they are not safe."""
-    return mark_safety_event(person, "self_report", [reason])
-
-
 def unacknowledged_event(person: Person) -> SafetyEvent | None:
     """The newest safety event the person has not acknowledged yet, if any."""
     events = SafetyEvent.objects.filter(person=person)
