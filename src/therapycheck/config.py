@@ -20,6 +20,8 @@ from typing import Any, Literal
 import dj_database_url
 import platformdirs
 
+from therapycheck.core import safety as core_safety
+
 Mode = Literal["personal", "clinic"]
 
 # Every variable this module reads. docs/configuration.md must describe each one
@@ -41,7 +43,7 @@ SECRET_KEY_FILENAME = "secret_key"
 DATABASE_FILENAME = "therapycheck.sqlite3"
 # "INT" is core.safety's international fallback: the emergency number and a helpline
 # directory, better than another country's lines until the person picks theirs.
-DEFAULT_COUNTRY = "INT"
+DEFAULT_COUNTRY = core_safety.DEFAULT_COUNTRY
 # Only the database engines the project installs a driver for and tests against.
 _SUPPORTED_SCHEMES = ("sqlite", "postgres", "postgresql", "pgsql")
 _TRUE = ("1", "true", "yes", "on")
@@ -185,28 +187,20 @@ def _create_secret_file(path: Path) -> str:
 
 
 def parse_country(raw: str | None) -> str:
-    value = (raw or DEFAULT_COUNTRY).strip().upper()
-    if not re.fullmatch(r"[A-Z]{2}|INT", value):
+    try:
+        value = core_safety.parse_country(raw) or DEFAULT_COUNTRY
+    except ValueError:
         raise ConfigError(
             "THERAPYCHECK_COUNTRY must be a two-letter country code such as US or GB "
             f"(or INT for international), not {raw!r}"
-        )
-    known = _known_countries()
-    if known and value not in known:
+        ) from None
+    known = {code.upper() for code, _name in core_safety.countries()}
+    if value not in known:
         raise ConfigError(
             f"THERAPYCHECK_COUNTRY {value!r} has no crisis resources yet; "
             f"choose one of {', '.join(sorted(known))}"
         )
     return value
-
-
-def _known_countries() -> set[str]:
-    """Countries with crisis resources in core.safety (empty if it cannot tell)."""
-    try:
-        from therapycheck.core import safety
-    except ImportError:
-        return set()
-    return {code.upper() for code, _name in safety.countries()}
 
 
 def parse_allowed_hosts(raw: str | None, mode: Mode) -> tuple[str, ...]:

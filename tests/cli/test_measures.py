@@ -134,3 +134,19 @@ def test_docs_instruments_reports_an_unwritable_path_in_one_line(tmp_path: Path)
     assert result.exit_code == 2
     assert result.stderr.startswith("error: cannot write")
     assert result.stderr.count("\n") == 1
+
+
+def test_score_refuses_a_bad_country_setting_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("THERAPYCHECK_COUNTRY", "not a country")
+    result = runner.invoke(app, ["score", "phq9", "--answers", "0,0,0,0,0,0,0,0,1"])
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "THERAPYCHECK_COUNTRY" in result.stderr
+
+
+def test_score_reads_a_country_as_people_type_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("THERAPYCHECK_COUNTRY", raising=False)
+    args = ["score", "phq9", "--answers", "0,0,0,0,0,0,0,0,1", "--format", "json"]
+    result = runner.invoke(app, [*args, "--country", " uk"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["safety"]["country"] == "GB"

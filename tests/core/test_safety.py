@@ -18,6 +18,7 @@ from therapycheck.core.safety import (
     countries,
     crisis_resources,
     normalize_country,
+    parse_country,
     safety_response,
 )
 
@@ -155,3 +156,17 @@ def test_crisis_steps_do_not_promise_a_free_call_where_it_may_cost() -> None:
     # Lifeline: free from mobiles, a local call from landlines (lifelineh2h.org.au FAQ).
     steps = safety_response(flags=["safety"], country="AU").steps
     assert not any("free" in step.lower() for step in steps)
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [("gb", "GB"), (" UK ", "GB"), ("usa", "US"), ("int", "INT"), ("ZZ", "ZZ"), ("", None)],
+)
+def test_one_parser_reads_a_country_as_people_type_it(typed: str, code: str | None) -> None:
+    assert parse_country(typed) == code
+
+
+@pytest.mark.parametrize("typed", ["G", "GBR1", "France", "1A", "g b"])
+def test_the_country_parser_refuses_what_is_not_a_country_code(typed: str) -> None:
+    with pytest.raises(ValueError, match="not a country code"):
+        parse_country(typed)

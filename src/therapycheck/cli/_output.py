@@ -38,3 +38,32 @@ def fail(reason: str, code: int = EXIT_USAGE) -> NoReturn:
     one_line = " ".join(str(reason).split())
     sys.stderr.write(f"error: {one_line}\n")
     raise typer.Exit(code)
+
+
+def country_option(value: str | None) -> str | None:
+    """`--country`, parsed by the one country parser (core.safety); a one-line error if bad.
+
+    A code with no crisis data of its own is kept: it gets the international fallback.
+    """
+    from therapycheck.core.safety import countries, parse_country
+
+    try:
+        return parse_country(value)
+    except ValueError:
+        known = ", ".join(code for code, _ in countries())
+        fail(f"--country {value!r} is not a country code; use a code such as {known}")
+
+
+def country_from_env() -> str | None:
+    """THERAPYCHECK_COUNTRY, parsed as strictly as the web app parses it; None when unset."""
+    import os
+
+    from therapycheck.config import ConfigError, parse_country
+
+    raw = os.environ.get("THERAPYCHECK_COUNTRY")
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return parse_country(raw)
+    except ConfigError as exc:
+        fail(str(exc))

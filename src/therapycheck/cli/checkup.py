@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,7 +25,15 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from therapycheck.cli._output import FORMAT_OPTION, Format, MarkdownFormat, emit_json, fail
+from therapycheck.cli._output import (
+    FORMAT_OPTION,
+    Format,
+    MarkdownFormat,
+    country_from_env,
+    country_option,
+    emit_json,
+    fail,
+)
 from therapycheck.core.checkup.bank import AnswersError, Question, question_bank
 from therapycheck.core.instruments import Instrument, get_instrument
 from therapycheck.core.plan import factor_label, when_text
@@ -36,11 +43,10 @@ from therapycheck.core.report import (
     report_from_evaluation,
     severity_text,
 )
-from therapycheck.core.safety import SafetyResponse, countries, safety_response
+from therapycheck.core.safety import SafetyResponse, safety_response
 
 RESUME_NAME = "checkup-in-progress.json"
 STATE_VERSION = 1
-_COUNTRY_SHAPE = re.compile(r"^[A-Za-z]{2,3}$")
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -54,29 +60,6 @@ def data_dir() -> Path:
         return parse_data_dir(os.environ.get("THERAPYCHECK_DATA_DIR"))
     except ConfigError as exc:
         fail(str(exc))
-
-
-def _env_country() -> str | None:
-    """THERAPYCHECK_COUNTRY, parsed as strictly as the web app parses it; None when unset."""
-    raw = os.environ.get("THERAPYCHECK_COUNTRY")
-    if not raw or not raw.strip():
-        return None
-    from therapycheck.config import ConfigError, parse_country
-
-    try:
-        return parse_country(raw)
-    except ConfigError as exc:
-        fail(str(exc))
-
-
-def _check_country(country: str | None) -> str | None:
-    """A country code, or a one-line error; codes we have no data for use the fallback."""
-    if country is None or country == "":
-        return None
-    if not _COUNTRY_SHAPE.match(country.strip()):
-        known = ", ".join(code for code, _ in countries())
-        fail(f"--country {country!r} is not a country code; use a code such as {known}")
-    return country.strip().upper()
 
 
 def _read_answers_file(path: Path) -> dict[str, Any]:
@@ -210,9 +193,9 @@ def checkup_command(
     ] = False,
 ) -> None:
     """Run the check-up: is my therapy working, and what could I do next?"""
-    code = _check_country(country)
+    code = country_option(country)
     # The person's explicit choice, then the answers file, then the machine's setting.
-    env_country = _env_country()
+    env_country = country_from_env()
     if answers is not None:
         doc = _read_answers_file(answers)
         try:

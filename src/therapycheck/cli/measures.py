@@ -8,7 +8,6 @@ score, and the JSON output adds a `safety` key next to the contract keys.
 from __future__ import annotations
 
 import enum
-import os
 from typing import Annotated, Any
 
 import typer
@@ -16,7 +15,14 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from therapycheck.cli._output import FORMAT_OPTION, Format, emit_json, fail
+from therapycheck.cli._output import (
+    FORMAT_OPTION,
+    Format,
+    country_from_env,
+    country_option,
+    emit_json,
+    fail,
+)
 from therapycheck.core.instruments import Instrument, UnknownInstrument, all_instruments
 from therapycheck.core.scoring import Score, ScoringError, score
 
@@ -140,7 +146,7 @@ def score_command(
     output_format: Format = FORMAT_OPTION,
 ) -> None:
     """Score one completed questionnaire."""
-    country = country or os.environ.get("THERAPYCHECK_COUNTRY") or None
+    country = country_option(country) or country_from_env()
     try:
         result = score(instrument, _split_answers(answers), sex=sex.value if sex else None)
     except (UnknownInstrument, ScoringError) as exc:

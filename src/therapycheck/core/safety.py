@@ -17,6 +17,7 @@ Design decisions (see docs/safety.md):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -168,12 +169,27 @@ def _data() -> _CrisisFile:
     )
 
 
+def parse_country(raw: str | None) -> str | None:
+    """The one parser of a country as people type it ("gb", " UK", "int"): its ISO 3166-1
+    alpha-2 code, or INT for the international fallback; None when empty.
+
+    Raises ValueError for anything that is not a country code.
+    """
+    if raw is None or not raw.strip():
+        return None
+    code = raw.strip().upper()
+    code = _ALIASES.get(code, code)
+    if not re.fullmatch(r"[A-Z]{2}", code) and code != DEFAULT_COUNTRY:
+        raise ValueError(f"{raw!r} is not a country code such as GB or US")
+    return code
+
+
 def normalize_country(country: str | None) -> str:
     """An ISO code we have data for, or DEFAULT_COUNTRY (the international fallback)."""
-    if not country:
+    try:
+        code = parse_country(country)
+    except ValueError:
         return DEFAULT_COUNTRY
-    code = country.strip().upper()
-    code = _ALIASES.get(code, code)
     return code if code in _data().countries else DEFAULT_COUNTRY
 
 

@@ -22,6 +22,7 @@ from therapycheck.core.change import Point, SeriesStatus, series_status
 from therapycheck.core.checkup.bank import AnswersError, QuestionBank, question_bank
 from therapycheck.core.checkup.model import Context
 from therapycheck.core.instruments import Instrument, UnknownInstrument, get_instrument
+from therapycheck.core.safety import parse_country
 from therapycheck.core.scoring import Score, ScoringError, score
 
 __all__ = ["AnswersError", "ParsedAnswers", "parse_answers"]
@@ -178,11 +179,12 @@ def _statuses(history: Mapping[str, tuple[Point, ...]]) -> dict[str, SeriesStatu
 
 
 def _country(raw: Any) -> str | None:
-    if raw is None or raw == "":
-        return None
-    if not isinstance(raw, str) or not raw.strip().isalpha() or len(raw.strip()) > 20:
-        raise AnswersError("country", f"{raw!r} is not a country code like 'GB' or 'US'")
-    return raw.strip().upper()
+    if raw is not None and not isinstance(raw, str):
+        raise AnswersError("country", f"{raw!r} is not a country code such as GB or US")
+    try:
+        return parse_country(raw)
+    except ValueError as exc:
+        raise AnswersError("country", str(exc)) from None
 
 
 def _context(answers: Mapping[str, Any], bank: QuestionBank, country: str | None) -> Context:
