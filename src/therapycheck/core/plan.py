@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from therapycheck.core.change import REVIEW_AFTER_SESSIONS
 from therapycheck.core.checkup.bank import question_bank
 from therapycheck.core.checkup.model import ACTION_IDS, FACTOR_IDS, Evaluation, Finding
 from therapycheck.core.datafile import load_mapping
@@ -104,7 +105,6 @@ class _SwitchingData(_Strict):
 
 class _PlanFile(_Strict):
     reviewed: str
-    review_after_sessions: int = Field(ge=1)
     actions: dict[str, _ActionData]
     factor_actions: dict[str, tuple[str, ...]]
     answer_actions: tuple[_AnswerAction, ...] = ()
@@ -366,7 +366,7 @@ def _review_due(status: Any, sessions: int | None) -> bool:
     if due is not None:
         return bool(due)
     stuck = str(_get(status, "status") or "") in _STUCK_STATUSES
-    return stuck and sessions is not None and sessions >= _data().review_after_sessions
+    return stuck and sessions is not None and sessions >= REVIEW_AFTER_SESSIONS
 
 
 def _needs_review(evaluation: Evaluation) -> bool:
