@@ -586,10 +586,12 @@ def build_plan(
 ) -> Plan:
     """Findings -> ranked actions, conversation guide, switching checklist, safety response."""
     day = today or datetime.date.today()
-    crisis_flags = ("safety",) if CRISIS_FACTOR in evaluation.factors() else ()
+    # A safety finding always carries its reasons; the flag covers one built without them.
+    unexplained = CRISIS_FACTOR in evaluation.factors() and not evaluation.safety_reasons
     safety = safety_response(
-        flags=crisis_flags,
+        flags=("safety",) if unexplained else (),
         reasons=evaluation.safety_reasons,
+        dangers=evaluation.dangers,
         country=country or evaluation.context.country,
     )
     chosen = _select(evaluation)

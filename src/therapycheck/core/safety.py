@@ -28,6 +28,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from therapycheck.core.datafile import load_mapping
 
 ResourceKind = Literal["crisis_line", "emergency", "text", "web"]
+# The kinds of danger a safety answer can show, in the order a response names them.
+Danger = Literal["self", "others", "from_others", "unspecified"]
+DANGERS: tuple[Danger, ...] = ("self", "others", "from_others", "unspecified")
 
 # The code used for "any other country": the fallback entry.
 DEFAULT_COUNTRY = "INT"
@@ -49,6 +52,8 @@ class _ResourceData(_Strict):
     contact: str = Field(min_length=1)
     how: str = Field(min_length=1)
     kind: ResourceKind
+    # The kinds of danger this resource is for; every kind when not given.
+    dangers: tuple[Danger, ...] = DANGERS
     hours: str = Field(min_length=1)
     note: str = ""
     url: str | None = None
@@ -73,10 +78,26 @@ class _CountryData(_Strict):
         return value
 
 
+class _DangerData(_Strict):
+    """What the response says and advises for one kind of danger."""
+
+    message: str = Field(min_length=1)
+    first: str = Field(min_length=1)
+    then: tuple[str, ...] = Field(min_length=1)
+
+
 class _CrisisFile(_Strict):
     reviewed: str
     countries: dict[str, _CountryData]
     fallback: _CountryData
+    dangers: dict[Danger, _DangerData]
+
+    @field_validator("dangers")
+    @classmethod
+    def _every_danger(cls, value: dict[Danger, _DangerData]) -> dict[Danger, _DangerData]:
+        if set(value) != set(DANGERS):
+            raise ValueError(f"dangers must describe exactly {DANGERS}")
+        return value
 
     @field_validator("countries")
     @classmethod
@@ -101,6 +122,7 @@ class CrisisResource:
     note: str = ""
     url: str | None = None
     source: str | None = None
+    dangers: tuple[Danger, ...] = DANGERS
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -125,6 +147,8 @@ class SafetyResponse:
 
     crisis: bool
     reasons: tuple[str, ...]
+    # The kinds of danger the answers showed (empty when there is no crisis).
+    dangers: tuple[Danger, ...]
     country: str
     country_name: str
     resources: tuple[CrisisResource, ...]
@@ -138,6 +162,7 @@ class SafetyResponse:
             "crisis": self.crisis,
             "resources": [r.to_dict() for r in self.resources],
             "reasons": list(self.reasons),
+            "dangers": list(self.dangers),
             "country": self.country,
             "country_name": self.country_name,
             "emergency_number": self.emergency_number,
@@ -199,6 +224,7 @@ def _country(code: str) -> _CountryData:
 
 def _resource(data: _ResourceData) -> CrisisResource:
     return CrisisResource(
+        dangers=data.dangers,
         name=data.name,
         contact=data.contact,
         how=data.how,
@@ -231,11 +257,12 @@ def reviewed_on() -> str:
     return _data().reviewed
 
 
-def _crisis_steps(emergency: str, found: tuple[CrisisResource, ...]) -> tuple[str, ...]:
-    steps = [
-        f"If you might act on these thoughts, or you are in danger, call {emergency} now "
-        "or go to the nearest emergency department.",
-    ]
+def _crisis_steps(
+    dangers: tuple[Danger, ...], emergency: str, found: tuple[CrisisResource, ...]
+) -> tuple[str, ...]:
+    """One emergency step, the helplines for these dangers, then each danger's own steps."""
+    data = _data().dangers
+    steps = [data[dangers[0]].first.format(emergency=emergency)]
     lines = [r for r in found if r.kind in ("crisis_line", "text")]
     for line in lines:
         steps.append(f"Reach {line.name} now: {line.how} {line.contact} ({line.hours}).")
@@ -244,54 +271,83 @@ def _crisis_steps(emergency: str, found: tuple[CrisisResource, ...]) -> tuple[st
         web = [r for r in found if r.kind == "web"]
         where = f" at {web[0].contact}" if web else ""
         steps.append(f"Find a crisis line in your country{where} and reach out today.")
-    steps += [
-        "If you can, tell someone you trust how you feel and ask them to stay with you.",
-        "Put distance between you and anything you could use to hurt yourself.",
-        "Tell a professional you trust about these thoughts, like your therapist or your "
-        "doctor. You do not have to wait for your next appointment.",
-    ]
-    return tuple(steps)
+    for danger in dangers:
+        steps.extend(data[danger].then)
+    return tuple(dict.fromkeys(steps))
+
+
+def _for_dangers(
+    found: tuple[CrisisResource, ...], dangers: tuple[Danger, ...]
+) -> tuple[CrisisResource, ...]:
+    """The resources for these dangers; those made for exactly this kind of danger first."""
+    relevant = [r for r in found if set(r.dangers) & set(dangers)]
+    return tuple(sorted(relevant, key=lambda r: r.dangers == DANGERS))
+
+
+def dangers_in_order(dangers: Iterable[Danger], flagged: bool = False) -> tuple[Danger, ...]:
+    """The kinds of danger to answer, in order; "unspecified" only when none is named."""
+    found = set(dangers)
+    if flagged:  # the safety items of the questionnaires ask about hurting yourself
+        found.add("self")
+    if not found:
+        found.add("unspecified")
+    if len(found) > 1:
+        found.discard("unspecified")  # a named danger says more than "not safe"
+    return tuple(d for d in DANGERS if d in found)
 
 
 def safety_response(
-    *, flags: Iterable[str] = (), reasons: Iterable[str] = (), country: str | None = None
+    *,
+    flags: Iterable[str] = (),
+    reasons: Iterable[str] = (),
+    dangers: Iterable[Danger] = (),
+    country: str | None = None,
 ) -> SafetyResponse:
-    """Decide the safety response from scoring flags and plain-language reasons."""
+    """Decide the safety response from scoring flags, reasons and the kinds of danger.
+
+    A crisis needs a reason: a safety flag from a questionnaire (a reason is supplied),
+    or a plain-language reason from the check-up or the person. The response then speaks
+    to each kind of danger shown ("unspecified" when none was named).
+    """
     reason_list = tuple(dict.fromkeys(r for r in reasons if r))
     flagged = SAFETY_FLAG in set(flags)
     if flagged and not reason_list:
         reason_list = (_GENERIC_REASON,)
-    crisis = bool(reason_list)
     code = normalize_country(country)
     data = _country(code)
     found = _resources_for(code)
-    if crisis:
+    name = data.display_name or data.name
+    if reason_list:
+        kinds = dangers_in_order(dangers, flagged)
+        messages = " ".join(_data().dangers[d].message for d in kinds)
+        resources = _for_dangers(found, kinds)
         return SafetyResponse(
             crisis=True,
             reasons=reason_list,
+            dangers=kinds,
             country=code,
-            country_name=data.display_name or data.name,
-            resources=found,
+            country_name=name,
+            resources=resources,
             emergency_number=data.emergency_number,
             heading="Your safety comes first",
             message=(
-                "Some of your answers say you may be thinking about ending your life or "
-                "hurting yourself, or that you may not be safe. You deserve support right "
-                "now, and you do not have to handle this alone. Please reach out today."
+                f"{messages} You deserve support right now, and you do not have to handle "
+                "this alone. Please reach out today."
             ),
-            steps=_crisis_steps(data.emergency_number, found),
+            steps=_crisis_steps(kinds, data.emergency_number, resources),
         )
     return SafetyResponse(
         crisis=False,
         reasons=(),
+        dangers=(),
         country=code,
-        country_name=data.display_name or data.name,
+        country_name=name,
         resources=found,
         emergency_number=data.emergency_number,
         heading="If you ever need help fast",
         message=(
-            "Nothing in your answers points to an emergency. If that changes, these "
-            "services are ready to listen, day or night."
+            "These services are ready to listen, day or night, whatever is going on. "
+            f"If you or someone else is in danger right now, call {data.emergency_number}."
         ),
         steps=(),
     )

@@ -26,6 +26,7 @@ from therapycheck.core.checkup.model import (
     Finding,
 )
 from therapycheck.core.checkup.rules import Rule, Tempering, rule_set
+from therapycheck.core.safety import dangers_in_order
 
 # Acute risk, then therapist misconduct, always come first (FACTORS.md principle 1).
 PINNED: tuple[str, ...] = ("safety_crisis", "boundary_violation")
@@ -46,9 +47,11 @@ def evaluate(
         statuses=parsed.statuses,
         facts=derived_facts(parsed.answers),
     )
-    findings = [_finding(factor, matched, state) for factor, matched in rules.fired(state).items()]
+    fired = rules.fired(state)
+    findings = [_finding(factor, matched, state) for factor, matched in fired.items()]
     findings = sorted(_temper(findings, rules.tempering), key=finding_order)
     safety = next((f for f in findings if f.factor == "safety_crisis"), None)
+    named = [rule.danger for rule in fired.get("safety_crisis", []) if rule.danger is not None]
     reviews = tuple(s.explanation for s in parsed.statuses.values() if s.review_due)
     context = parsed.context if country is None else replace(parsed.context, country=country)
     return Evaluation(
@@ -57,6 +60,7 @@ def evaluate(
         measures=dict(parsed.scores),
         statuses=dict(parsed.statuses),
         safety_reasons=safety.why if safety is not None else (),
+        dangers=dangers_in_order(named) if named else (),
         answers=dict(parsed.answers),
         review_due=bool(reviews),
         review_reasons=reviews,

@@ -7,7 +7,10 @@ shared/domain/FACTORS.md). Only these ids, or documented additions, may appear.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from therapycheck.core.safety import Danger
 
 Severity = Literal["urgent", "high", "medium", "low"]
 # Most serious first; a finding's severity is one of these.
@@ -113,6 +116,8 @@ class Evaluation:
     statuses: dict[str, Any] = field(default_factory=dict)
     # Plain-language reasons acute risk was detected; empty when none.
     safety_reasons: tuple[str, ...] = ()
+    # The kinds of danger behind them (core.safety.DANGERS order); empty when none.
+    dangers: tuple[Danger, ...] = ()
     # The validated answers, by question id (skipped questions are absent).
     answers: dict[str, Any] = field(default_factory=dict)
     # True when a series of scores shows no reliable improvement after many sessions

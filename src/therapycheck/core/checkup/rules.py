@@ -26,6 +26,7 @@ from therapycheck.core.checkup.bank import (
 from therapycheck.core.checkup.conditions import CondSpec, Scope, State, answer_refs, walk
 from therapycheck.core.checkup.model import FACTOR_IDS, SEVERITY_RANK, Severity
 from therapycheck.core.datafile import load_mapping
+from therapycheck.core.safety import Danger
 
 # Facts the evaluator derives in Python (see evaluate.py) and rules may test.
 FACTS = frozenset(("approach_mismatch",))
@@ -50,6 +51,8 @@ class _RuleSpec(_Strict):
     when: CondSpec
     why: str = Field(min_length=5)
     source: str = Field(min_length=3)
+    # For safety_crisis rules only: the kind of danger, which decides the response.
+    danger: Danger | None = None
 
     @model_validator(mode="after")
     def _factor_known(self) -> _RuleSpec:
@@ -58,6 +61,9 @@ class _RuleSpec(_Strict):
         # FACTORS.md principle 1: acute risk is always the most urgent thing shown.
         if self.factor == "safety_crisis" and self.severity != "urgent":
             raise ValueError(f"rule {self.id}: safety_crisis rules must be urgent")
+        # Each kind of danger has its own response (core.safety): a safety rule names it.
+        if (self.factor == "safety_crisis") != (self.danger is not None):
+            raise ValueError(f"rule {self.id}: safety_crisis rules, and only they, name a danger")
         # A finding's strength is its rules' weights added up and shown to 2 decimals.
         if round(self.weight, 2) != self.weight:
             raise ValueError(f"rule {self.id}: weight {self.weight} has more than 2 decimals")
@@ -193,6 +199,7 @@ class Rule:
     source: str
     # The questions its condition reads: the answers a finding quotes as evidence.
     questions: tuple[str, ...]
+    danger: Danger | None = None
 
     def strength_order(self) -> tuple[int, float]:
         """Strongest evidence first: by severity, then by weight."""
