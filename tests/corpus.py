@@ -31,6 +31,7 @@ def _document(rng: random.Random) -> dict[str, Any]:
         for question in bank.visible(answers):
             if question.id not in answers:
                 answers[question.id] = _answer(rng, question)
+    answers = _shown_only(bank, answers)
     measures: dict[str, Any] = {}
     for inst_id in bank.measures_offered(answers):
         inst = get_instrument(inst_id)
@@ -98,6 +99,7 @@ def full_answers() -> dict[str, Any]:
             if question.id in answers:
                 continue
             answers[question.id] = preferred.get(question.id, _middle(question))
+    answers = _shown_only(bank, answers)
     measures = {
         "phq9": [2, 1, 2, 1, 1, 1, 1, 1, 0],
         "gad7": [1, 1, 2, 1, 1, 0, 1],
@@ -131,3 +133,9 @@ def _middle(question: Any) -> Any:
     if question.type == "multi":
         return [options[0].id]
     return options[len(options) // 2].id
+
+
+def _shown_only(bank: Any, answers: dict[str, Any]) -> dict[str, Any]:
+    """Drop answers to follow-ups that a later answer hid again, as a form would."""
+    shown = {q.id for q in bank.visible(answers)}
+    return {qid: value for qid, value in answers.items() if qid in shown}

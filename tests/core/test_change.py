@@ -163,7 +163,10 @@ def test_registry_wai_sr_rise_is_better_but_has_no_reliable_change_figure() -> N
     assert change.direction == "better" and compare("wai_sr", 50, 30).direction == "worse"
     assert change.threshold is None and change.category == "unchanged"
     result = series_status("wai_sr", series(30, 40, 50))
-    assert result.status == "improving"
+    # Was "improving": issue 12 removed that status. With no agreed figure the size of a
+    # change cannot be judged, so the status says only that (REFERENCES.md §1: WAI-SR has
+    # no reliable-change figure).
+    assert result.status == "trend_only"
     assert "no agreed figure" in result.explanation
 
 
@@ -255,7 +258,9 @@ def test_two_scores_that_clearly_worsen_ask_to_tell_the_therapist() -> None:
 @pytest.mark.parametrize(
     ("scores", "expected"),
     [
-        ((18, 17, 15), "improving"),
+        # Was "improving": issue 12 — a change inside the noise (3 points, PHQ-9 bar 6) is
+        # never called improving; three sessions are enough to judge it as no clear change.
+        ((18, 17, 15), "no_reliable_change"),
         ((20, 16, 13), "reliably_improved"),
         ((16, 12, 8), "recovered"),
         ((14, 15, 14), "no_reliable_change"),
@@ -289,12 +294,14 @@ def test_unsorted_points_are_read_in_session_order() -> None:
     shuffled = [Point(3, 12), Point(1, 20), Point(2, 16)]
     result = series_status("phq9", shuffled)
     assert (result.first.session, result.latest.session) == (1, 3)
+    # "setback" added by issue 12 (reliable worsening along the way is named); none here.
     assert result.numbers == {
         "first": 20,
         "latest": 12,
         "change": -8,
         "threshold": 6,
         "sessions": 3,
+        "setback": None,
     }
     assert [p.session for p in result.points] == [1, 2, 3]
 
@@ -379,10 +386,12 @@ def test_a_float_score_keeps_its_type_in_the_numbers() -> None:
 
 
 def test_the_review_note_counts_this_series_sessions() -> None:
+    # Was "filled this in 8 times": issue 12 — progress is counted in sessions, never in
+    # fill-ins (FACTORS.md principle 6), so the note names the sessions the scores cover.
     eight = series_status("phq9", series(15, 14, 15, 13, 14, 15, 14, 15))
     nine = series_status("phq9", series(15, 14, 15, 13, 14, 15, 14, 13, 15))
-    assert "filled this in 8 times" in eight.explanation
-    assert "filled this in 9 times" in nine.explanation
+    assert "no clear change after 8 sessions" in eight.explanation
+    assert "no clear change after 9 sessions" in nine.explanation
     assert "  " not in nine.explanation
 
 
@@ -392,7 +401,8 @@ def test_a_stand_in_with_a_registry_id_is_judged_by_its_own_figures() -> None:
     look_alike = FakeMeasure(id="phq9", max=27)  # no reliable-change figure at all
     result = series_status(look_alike, series(20, 17, 13))
     assert result.change is not None and result.change.threshold is None
-    assert result.status == "improving"
+    # Was "improving": issue 12 removed that status; without a figure only the trend shows.
+    assert result.status == "trend_only"
     assert compare(look_alike, 20, 13).threshold is None
 
 
@@ -465,8 +475,14 @@ def test_series_status_never_crashes_on_valid_series(case: tuple[str, list[Point
     instrument_id, points = case
     result = series_status(instrument_id, points)
     assert result.explanation
-    assert result.review_due <= (len(points) >= REVIEW_AFTER_SESSIONS)
-    assert (result.status == "too_early") == (len(points) < 3)
+    # Issue 12: judged by the sessions the scores cover, not by how many scores there are
+    # (the old checks counted len(points)); deterioration asks for a review at any point.
+    sessions = max(p.session for p in points) - min(p.session for p in points) + 1
+    assert result.numbers["sessions"] == sessions
+    assert result.review_due == (result.status in ("not_improving", "deteriorated"))
+    if result.status == "not_improving":
+        assert sessions >= REVIEW_AFTER_SESSIONS
+    assert (result.status == "too_early") == (len(points) == 1 or sessions < 3)
     assert result.first.session == min(p.session for p in points)
 
 

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from therapycheck.core.checkup import evaluate
 from therapycheck.core.checkup.model import (
     ACTION_IDS,
     FACTOR_IDS,
@@ -183,7 +184,9 @@ def test_switching_advice_stays_when_not_too_early() -> None:
 def test_every_ordinary_concern_is_brought_into_the_room(factor: str) -> None:
     plan = plan_for(factor)
     assert "talk_to_therapist" in plan.action_ids()
-    assert plan.guide.noticed
+    # Was: `guide.noticed` non-empty. Issue 12 item 2: the guide only says what the
+    # person's answers back, and these hand-built findings carry no such line.
+    assert plan.guide is not None and plan.guide.wants
 
 
 # What each factor must lead to, from FACTORS.md's factor and action tables.
@@ -248,15 +251,15 @@ def test_no_findings_still_gives_a_gentle_plan() -> None:
 
 
 def test_the_guide_speaks_in_the_first_person_about_the_persons_own_findings() -> None:
-    guide = plan_for("alliance", "unclear_goals").guide
+    answers = {"safe_now": "safe", "heard": 1, "can_name_goal": 1, "expect_fast": 2}
+    guide = build_plan(evaluate({"answers": answers}), today=TODAY).guide
     assert isinstance(guide, ConversationGuide)
     text = " ".join(guide.noticed)
-    assert "heard" in text  # alliance
-    assert "working toward" in text  # unclear goals
-    assert "expected faster change" not in text  # expectations was not found
+    assert "I do not always feel heard" in text  # alliance: heard = strongly disagree
+    assert "hard to say what I want from therapy" in text  # unclear goals
+    assert "expected to feel much better" not in text  # expectations was not found
     assert all(
-        line.startswith(("I ", "My ", "We ", "Some ", "There ", "Part ", "The ", "When ", "Money"))
-        for line in guide.noticed
+        line.startswith(("I ", "My ", "We ", "Since ", "Compared ")) for line in guide.noticed
     )
     assert guide.questions and guide.wants and guide.if_defensive
 
@@ -265,22 +268,35 @@ def test_the_guide_includes_the_persons_scores() -> None:
     guide = plan_for(
         "feeling_worse_unaddressed",
         measures={"phq9": {"total": 17, "band": "moderately severe"}},
-        statuses={"phq9": {"numbers": {"first": 12, "latest": 17}, "review_due": False}},
+        statuses={
+            "phq9": {
+                "numbers": {"first": 12, "latest": 17},
+                "first": {"session": 3},
+                "latest": {"session": 9},
+                "review_due": False,
+            }
+        },
     ).guide
     assert "My PHQ-9 score in this check-up was 17 (moderately severe)." in guide.noticed
-    assert any("from 12" in line and "to 17" in line for line in guide.noticed)
+    # Was "from 12 when I started": the first score need not be from the first session
+    # (issue 12: only true statements), so the sessions are named.
+    assert "My PHQ-9 score went from 12 at session 3 to 17 at session 9." in guide.noticed
 
 
-def test_the_guide_never_raises_misconduct_with_the_therapist() -> None:
-    guide = plan_for("boundary_violation", "alliance").guide
-    assert not any("boundar" in line.lower() for line in guide.noticed)
+def test_after_misconduct_there_is_no_guide_for_a_talk_with_that_therapist() -> None:
+    # Was: the guide left out the misconduct lines but kept the rest of the in-session
+    # script in the JSON. Issue 12 item 3: after misconduct nothing asks the person to do
+    # anything with that therapist, so there is no guide at all.
+    assert plan_for("boundary_violation", "alliance").guide is None
 
 
 def test_the_guide_prints_as_markdown_and_plain_text() -> None:
-    guide = plan_for("avoidance").guide
+    answers = {"safe_now": "safe", "holding_back": 5}
+    guide = build_plan(evaluate({"answers": answers}), today=TODAY).guide
+    assert guide is not None
     markdown = guide.to_markdown()
     assert markdown.startswith("## Talking with your therapist")
-    assert "holding back" in markdown
+    assert "There are important things I have not told you yet." in markdown
     text = guide.to_text()
     assert "What I have noticed:" in text and "#" not in text
 
@@ -383,13 +399,41 @@ def test_mixed_feelings_without_survival_mode_are_talked_through() -> None:
     assert "stabilize_first" not in ids
 
 
-def test_the_guide_quotes_the_persons_own_answers_behind_a_finding() -> None:
+def test_the_guide_says_only_the_lines_of_the_rules_that_fired() -> None:
+    # Was: the guide quoted whole questions with their answers and added a fixed line per
+    # factor. Issue 12 item 2 (and issue 14: no whole questions): each line comes from a
+    # rule that fired, in the person's voice.
     alliance = Finding(
         factor="alliance",
         severity="medium",
         why=("low trust",),
         evidence={"answers": {"trust": 2, "sessions": 9}},
+        says=("I find it hard to trust you at the moment.",),
     )
-    guide = build_plan(Evaluation(findings=(alliance,), context=Context()), today=TODAY).guide
-    assert 'To "I trust my therapist." I answered "Disagree".' in guide.noticed
-    assert not any("how many sessions" in line for line in guide.noticed)  # facts, not feelings
+    goals = Finding(factor="unclear_goals", severity="low", why=("no goal",))
+    evaluation = Evaluation(findings=(alliance, goals), context=Context())
+    guide = build_plan(evaluation, today=TODAY).guide
+    assert guide is not None
+    assert guide.noticed == ("I find it hard to trust you at the moment.",)
+
+
+def test_a_crisis_plan_is_short_and_the_rest_waits_until_the_person_is_ready() -> None:
+    # Issue 12 item 4: a person in crisis got a 13-action plan. Now: the crisis step, then
+    # at most three actions for this week; everything else under "When you're ready".
+    many = ("alliance", "expectations", "life_barriers", "hidden_issues", "logistics")
+    plan = plan_for("safety_crisis", *many, reasons=("You said you are not safe.",))
+    assert plan.actions[0].action == "crisis_support_now"
+    assert len(plan.actions) <= 4
+    assert plan.later_actions
+    assert not set(plan.action_ids()[: len(plan.actions)]) & {a.action for a in plan.later_actions}
+    markdown = plan.to_markdown()
+    assert markdown.index("What you can do next") < markdown.index("When you're ready")
+    assert [a["action"] for a in plan.to_dict()["later_actions"]] == [
+        a.action for a in plan.later_actions
+    ]
+
+
+def test_without_a_crisis_nothing_waits() -> None:
+    plan = plan_for("alliance", "expectations", "life_barriers", "hidden_issues", "logistics")
+    assert plan.later_actions == ()
+    assert "When you're ready" not in plan.to_markdown()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from therapycheck.core.change import Point
+from therapycheck.core.change import Point, series_status
 from therapycheck.core.instruments.schema import Band, Norms, ReliableChange, Source
 from therapycheck.core.synthetic import synthetic_training_set
 from therapycheck.core.trajectory import (
@@ -17,6 +17,7 @@ from therapycheck.core.trajectory import (
     ExpectedResponseModel,
     Row,
     quantile,
+    series_progress,
 )
 
 
@@ -242,3 +243,39 @@ def test_a_synthetic_model_says_so_in_every_explanation(
     phq9_model: ExpectedResponseModel,
 ) -> None:
     assert "made-up practice data" in phq9_model.classify(series(18, 16)).explanation
+
+
+# --- the model feeds the series status (issue 12: progress by session) ---------------------
+
+
+def test_a_series_worse_than_similar_clients_is_not_improving_before_session_eight(
+    phq9_model: ExpectedResponseModel,
+) -> None:
+    """18 to 22 by session 5 is inside the PHQ-9 noise (bar 6) but above the usual range of
+    similar clients (Finch et al. 2001): no clear change, and time to review."""
+    points = series(18, 19, 20, 21, 22)
+    status, classification = series_progress("phq9", points, phq9_model)
+    assert classification == phq9_model.classify(points)
+    assert classification.status == "not_on_track"
+    assert status.status == "not_improving" and status.review_due
+    assert status.label == "No clear change after 5 sessions"
+    assert series_status("phq9", points).status == "no_reliable_change"  # without the model
+
+
+def test_a_series_on_track_keeps_the_status_it_has_without_the_model(
+    phq9_model: ExpectedResponseModel,
+) -> None:
+    points = series(18, 18, 17)
+    status, classification = series_progress("phq9", points, phq9_model)
+    assert classification is not None and classification.status == "on_track"
+    assert status == series_status("phq9", points)
+
+
+def test_a_model_for_another_instrument_or_no_model_is_not_used(
+    phq9_model: ExpectedResponseModel,
+) -> None:
+    points = series(12, 13, 14, 15, 16)
+    for model in (phq9_model, None):
+        status, classification = series_progress("gad7", points, model)
+        assert classification is None
+        assert status == series_status("gad7", points)

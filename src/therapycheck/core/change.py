@@ -8,10 +8,14 @@ Where a service publishes a fixed threshold (NHS Talking Therapies: PHQ-9 6 poin
 GAD-7 4 points) that threshold is used and named; otherwise the Jacobson-Truax reliable
 change index is computed from the instrument's SD and reliability.
 
-`series_status` turns a person's whole series into one plain-language status. The
-session counts it uses ("fewer than 3 is too early", "8 without reliable improvement is
-time to review") are the product's own choice: no source sets a validated minimum
-(shared/domain/REFERENCES.md section 4; Howard et al. 1986 for the 8-session dose).
+`series_status` turns a person's whole series into one plain-language status, judged by
+SESSION NUMBERS, never by how many times the questionnaire was filled in: the scores
+cover the sessions from the first scored session to the latest, counting both (scores at
+sessions 1 and 14 cover 14 sessions, however many fill-ins lie between them). The two
+session counts it uses are the product's own choice, since no source sets a validated
+minimum (shared/domain/REFERENCES.md section 4): fewer than MIN_SESSIONS_TO_JUDGE is too
+early to judge, and REVIEW_AFTER_SESSIONS without reliable change is time to review
+(about half of clients have improved by session 8, Howard et al. 1986).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -30,20 +34,48 @@ Direction = Literal["better", "worse", "none"]
 Category = Literal["recovered", "improved", "unchanged", "deteriorated"]
 Status = Literal[
     "too_early",
-    "improving",
     "reliably_improved",
     "recovered",
     "no_reliable_change",
+    "not_improving",
     "deteriorated",
+    "trend_only",
 ]
 
 # |RC| above this is reliable change at the 95% level (Jacobson & Truax 1991).
 RC_CRITICAL = 1.96
-# Fewer measured sessions than this: too early to judge (REFERENCES.md section 4).
+# Scores covering fewer sessions than this (first to latest scored session, counting both):
+# too early to judge (REFERENCES.md section 4: "fewer than 3 sessions"; seed 001).
 MIN_SESSIONS_TO_JUDGE = 3
-# This many measured sessions without reliable improvement: time to review the plan
-# (REFERENCES.md section 4; about half of clients improve by session 8, Howard et al. 1986).
+# Scores covering this many sessions without reliable change, with room to improve: time
+# to review the plan (REFERENCES.md section 4; about half of clients have improved by
+# session 8, Howard et al. 1986). The one "review after N sessions" figure: the plan, the
+# learn page and the docs read it from here.
 REVIEW_AFTER_SESSIONS = 8
+
+# The few words every output (progress page, report, `therapycheck progress`, check-up
+# report) shows for a status; {sessions} is how many sessions the scores cover. Statuses
+# in plain words (core.change decides, the outputs only show):
+#   too_early           one score, or scores covering fewer than MIN_SESSIONS_TO_JUDGE sessions
+#   recovered           reliably better from first to latest, and past the clinical cutoff
+#   reliably_improved   reliably better from first to latest
+#   deteriorated        reliably worse from first to latest
+#   not_improving       no reliable change after REVIEW_AFTER_SESSIONS sessions (or worse
+#                       than the expected-response range, where a model is fitted), with
+#                       room to improve: review due
+#   no_reliable_change  no reliable change yet, or no room left to show one
+#   trend_only          the questionnaire has no agreed reliable-change figure
+STATUS_LABELS: dict[Status, str] = {
+    "too_early": "Too early to tell",
+    "recovered": "Clearly better, past the usual cut-off",
+    "reliably_improved": "Clearly better",
+    "deteriorated": "Clearly worse",
+    "not_improving": "No clear change after {sessions} sessions",
+    "no_reliable_change": "No clear change so far",
+    "trend_only": "No agreed size for a clear change: see the trend",
+}
+# Statuses that call for a review of the plan with the therapist.
+REVIEW_STATUSES: frozenset[Status] = frozenset({"not_improving", "deteriorated"})
 
 
 class Measure(Protocol):
@@ -283,12 +315,45 @@ def sort_points(points: Sequence[Point]) -> list[Point]:
     return ordered
 
 
+def sessions_covered(first: Point, latest: Point) -> int:
+    """How many sessions a series covers: first to latest scored session, counting both."""
+    return latest.session - first.session + 1
+
+
+class ExpectedRange(Protocol):
+    """What `series_status` reads from an expected-response comparison of the same series
+    (`core.trajectory.Classification` fits it)."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def expected_low(self) -> float | None: ...
+
+    @property
+    def expected_high(self) -> float | None: ...
+
+    @property
+    def synthetic(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Setback:
+    """The biggest reliable worsening from an earlier score to a later one in a series."""
+
+    before: Point
+    after: Point
+    change: Change
+
+
 @dataclass(frozen=True)
 class SeriesStatus:
     """Where a person's series on one instrument stands, in words and numbers."""
 
     instrument: str
     status: Status
+    # STATUS_LABELS filled in: the same few words on every output.
+    label: str
     review_due: bool
     explanation: str
     numbers: dict[str, float | int | None]
@@ -296,11 +361,13 @@ class SeriesStatus:
     latest: Point
     change: Change | None
     points: tuple[Point, ...] = field(default=())
+    setback: Setback | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
             "instrument": self.instrument,
             "status": self.status,
+            "label": self.label,
             "review_due": self.review_due,
             "explanation": self.explanation,
             "numbers": dict(self.numbers),
@@ -311,8 +378,17 @@ class SeriesStatus:
         }
 
 
-def series_status(instrument: Measure | str, points: Sequence[Point]) -> SeriesStatus:
-    """The status of a series: too early, improving, improved, recovered, stuck or worse."""
+def series_status(
+    instrument: Measure | str,
+    points: Sequence[Point],
+    expected: ExpectedRange | None = None,
+) -> SeriesStatus:
+    """The status of a series, judged by session numbers (see the module docstring).
+
+    `expected` is the expected-response comparison of the same points, where a model is
+    fitted (`core.trajectory.series_progress` passes it): a series worse than the usual
+    range of similar clients counts as not improving before REVIEW_AFTER_SESSIONS.
+    """
     measure = resolve(instrument)
     if not points:
         raise ValueError("no scores given; at least one is needed")
@@ -320,142 +396,330 @@ def series_status(instrument: Measure | str, points: Sequence[Point]) -> SeriesS
     for point in ordered:
         _check_score(measure, point.score, f"session {point.session}")
     first, latest = ordered[0], ordered[-1]
-    measured = len(ordered)
-    change, status, text, threshold = _judge(measure, measured, first.score, latest.score)
-    review_due = measured >= REVIEW_AFTER_SESSIONS and status not in _GOOD_ENOUGH
+    sessions = sessions_covered(first, latest)
+    change = _compare(measure, first.score, latest.score) if len(ordered) > 1 else None
+    threshold = change.threshold if change is not None else _threshold(measure)[0]
+    off_track = expected is not None and expected.status == "not_on_track"
+    no_room = _no_room(measure, ordered, threshold)
+    status = _status(sessions, change, no_room is None, off_track)
+    setback = _setback(measure, ordered)
+    series = _Series(measure, tuple(ordered), sessions, change, setback, no_room, expected)
     return SeriesStatus(
         instrument=measure.id,
         status=status,
-        review_due=review_due,
-        explanation=f"{text} {_REVIEW_TEXT.format(n=measured)}" if review_due else text,
+        label=STATUS_LABELS[status].format(sessions=sessions),
+        review_due=status in REVIEW_STATUSES,
+        explanation=_explain(status, series),
         numbers={
             "first": first.score,
             "latest": latest.score,
             "change": change.delta if change else None,
-            "threshold": threshold,
-            "sessions": measured,
+            "threshold": _rounded(threshold),
+            "sessions": sessions,
+            "setback": abs(setback.change.delta) if setback else None,
         },
         first=first,
         latest=latest,
         change=change,
         points=tuple(ordered),
+        setback=setback,
     )
 
 
-# A reliable improvement needs no review of the plan, however many sessions it took.
-_GOOD_ENOUGH: frozenset[Status] = frozenset({"reliably_improved", "recovered"})
-
-# A judgement = (change first -> latest, status, explanation before any review note, the
-# threshold for `numbers`).
-_Judgement = tuple[Change | None, Status, str, float | None]
-
-
-def _judge(measure: Measure, measured: int, first: float, latest: float) -> _Judgement:
-    change = _compare(measure, first, latest) if measured > 1 else None
-    status = _status(measured, change)
-    threshold = change.threshold if change is not None else _threshold(measure)[0]
-    text = _explain(measure, status, measured, first, latest, change)
-    return change, status, text, _rounded(threshold)
-
-
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
-
-
-def _status(measured: int, change: Change | None) -> Status:
-    if change is None or measured < MIN_SESSIONS_TO_JUDGE:
+def _status(sessions: int, change: Change | None, room: bool, off_track: bool) -> Status:
+    if change is None or sessions < MIN_SESSIONS_TO_JUDGE:
         return "too_early"
+    if change.threshold is None:
+        return "trend_only"
     if change.category == "recovered":
         return "recovered"
     if change.category == "improved":
         return "reliably_improved"
     if change.category == "deteriorated":
         return "deteriorated"
-    return "improving" if change.direction == "better" else "no_reliable_change"
+    if room and (sessions >= REVIEW_AFTER_SESSIONS or off_track):
+        return "not_improving"
+    return "no_reliable_change"
+
+
+# Why a series has no room to show a reliable improvement (None: it has room).
+_NoRoom = Literal["never_a_case", "near_best"] | None
+
+
+def _no_room(measure: Measure, ordered: Sequence[Point], threshold: float | None) -> _NoRoom:
+    """A review for "no reliable change" needs room to improve.
+
+    There is none when the latest score is closer to the best end of the scale than the
+    reliable-change threshold (no reliable improvement is possible any more), or when
+    every score was on the healthy side of the clinical cutoff (never a case).
+    """
+    if threshold is None:
+        return None
+    if all(_is_clinical(measure, point.score) is False for point in ordered):
+        return "never_a_case"
+    best = measure.max if measure.higher_is_better else measure.min
+    if abs(best - ordered[-1].score) < threshold:
+        return "near_best"
+    return None
+
+
+def _worsening(measure: Measure, before: float, after: float) -> float:
+    return before - after if measure.higher_is_better else after - before
+
+
+def _setback(measure: Measure, ordered: Sequence[Point]) -> Setback | None:
+    """The biggest worsening from an earlier score to a later one, when it is reliable.
+
+    Compares each score with the best score before it, so a clear rise after a good
+    stretch (20, 8, 22, 19) is found even when the first and latest scores are close.
+    """
+    if len(ordered) < 2:
+        return None
+    best = ordered[0]
+    worst: tuple[float, Point, Point] | None = None
+    for point in ordered[1:]:
+        size = _worsening(measure, best.score, point.score)
+        if size > 0 and (worst is None or size > worst[0]):
+            worst = (size, best, point)
+        if _worsening(measure, point.score, best.score) > 0:
+            best = point
+    if worst is None:
+        return None
+    _, before, after = worst
+    change = _compare(measure, before.score, after.score)
+    return Setback(before, after, change) if change.reliable else None
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+# --- explanations ----------------------------------------------------------------------
+# Plain words (about an 8th-grade reading level), no diagnosis, and only what the scores
+# show: each sentence below is chosen by the numbers that make it true.
+
+
+@dataclass(frozen=True)
+class _Series:
+    """Everything an explanation may quote about one series."""
+
+    measure: Measure
+    points: tuple[Point, ...]
+    sessions: int
+    change: Change | None
+    setback: Setback | None
+    no_room: _NoRoom
+    expected: ExpectedRange | None
+
+    @property
+    def first(self) -> Point:
+        return self.points[0]
+
+    @property
+    def latest(self) -> Point:
+        return self.points[-1]
+
+
+def _later(first: Point, latest: Point) -> str:
+    """ ", 13 weeks later" when both dates are known and in order; else nothing."""
+    if first.date is None or latest.date is None or latest.date <= first.date:
+        return ""
+    days = (latest.date - first.date).days
+    if days < 14:
+        return f", {days} day{'s' if days != 1 else ''} later"
+    if days < 63:
+        return f", {round(days / 7)} weeks later"
+    return f", about {round(days / 30.44)} months later"
+
+
+def _moved(series: _Series) -> str:
+    first, latest = series.first, series.latest
+    a, b = _format_number(first.score), _format_number(latest.score)
+    at_first, at_latest = f"session {first.session}", f"session {latest.session}"
+    later = _later(first, latest)
+    if first.score == latest.score:
+        return f"Your score was {a} at {at_first} and {b} again at {at_latest}{later}."
+    return f"Your score went from {a} at {at_first} to {b} at {at_latest}{later}."
+
+
+def _better(measure: Measure) -> str:
+    return f"On this questionnaire, {_which_way(measure)} scores are better."
 
 
 def _which_way(measure: Measure) -> str:
     return "higher" if measure.higher_is_better else "lower"
 
 
-# What each judged status says after "Your score went from X to Y". {better} names the
-# good direction; {size} says how big the change was against the bar (may be empty).
-_STATUS_TEXT: dict[Status, str] = {
-    "recovered": "{moved}. {better} {size} You are now on the healthy side of the usual "
-    "cut-off. That is a real step forward.",
-    "reliably_improved": "{moved}. {better} {size}",
-    "improving": "{moved}, which is the right direction. {better} The change is not yet big "
-    "enough to be sure it is more than the usual ups and downs, so keep going and keep "
-    "measuring.",
-    "deteriorated": "{moved}. {better} That is more than the usual ups and downs. It is not "
-    "your fault, and it does not mean therapy cannot help you. Please tell your therapist "
-    "soon so you can look at it together.",
-    "no_reliable_change": "{moved}. {better} That is within the usual ups and downs, so there "
-    "is no clear change yet. Some people need more time; for others, a change of plan helps.",
-}
+def _bar(change: Change) -> str:
+    assert change.threshold is not None
+    return _format_number(round(change.threshold, 1))
+
+
+def _explain(status: Status, series: _Series) -> str:
+    if status == "too_early":
+        parts = _too_early(series)
+    else:
+        parts = [_moved(series), _better(series.measure), *_BODIES[status](series)]
+    return " ".join(" ".join(parts).split())
+
+
+def _recovered(series: _Series) -> list[str]:
+    return [
+        *_reliably_improved(series),
+        "Your score is now on the healthy side of the usual cut-off. That is a real step forward.",
+    ]
+
+
+def _reliably_improved(series: _Series) -> list[str]:
+    change = series.change
+    assert change is not None
+    return [
+        f"A change of {_format_number(abs(change.delta))} points is big enough to be fairly "
+        f"sure it is real, not just a good week (the bar is {_bar(change)} points).",
+        *_setback_text(series),
+    ]
+
+
+def _deteriorated(series: _Series) -> list[str]:
+    change = series.change
+    assert change is not None
+    return [
+        f"A change of {_format_number(abs(change.delta))} points the wrong way is more than the "
+        f"usual ups and downs (the bar is {_bar(change)} points).",
+        *_setback_text(series),
+        "It is not your fault, and it does not mean therapy cannot help you. Please tell your "
+        "therapist soon, so you can look at it together and review the plan.",
+    ]
+
+
+def _within_noise(series: _Series) -> str:
+    change = series.change
+    assert change is not None
+    return f"That is within the usual ups and downs: a clear change needs {_bar(change)} points."
+
+
+def _not_improving(series: _Series) -> list[str]:
+    parts = [
+        _within_noise(series),
+        f"This means no clear change after {series.sessions} sessions.",
+        *_setback_text(series),
+    ]
+    expected = series.expected
+    if expected is not None and expected.status == "not_on_track":
+        parts.append(_off_track_text(series.measure, expected))
+    if series.sessions >= REVIEW_AFTER_SESSIONS:
+        parts.append(
+            f"In large studies, about half of people had improved by around session "
+            f"{REVIEW_AFTER_SESSIONS}."
+        )
+    parts.append(
+        "This is a good time to review the plan with your therapist: what helps, what does "
+        "not, and whether something should change. It does not mean therapy cannot help you."
+    )
+    return parts
+
+
+def _off_track_text(measure: Measure, expected: ExpectedRange) -> str:
+    side = "lower" if measure.higher_is_better else "higher"
+    low, high = expected.expected_low, expected.expected_high
+    usual = "" if low is None or high is None else f" ({low:.0f} to {high:.0f} at this point)"
+    made_up = (
+        " That range was built from made-up practice data, so treat it as a demonstration."
+        if expected.synthetic
+        else ""
+    )
+    return (
+        f"Your latest score is also {side} than the usual range for people who started at a "
+        f"similar level{usual}.{made_up}"
+    )
+
+
+def _no_reliable_change(series: _Series) -> list[str]:
+    parts = [_within_noise(series), "So there is no clear change so far.", *_setback_text(series)]
+    if series.no_room == "never_a_case":
+        parts.append(
+            "Your scores have stayed on the healthy side of the usual cut-off the whole time, "
+            "so there was little room for a clear change."
+        )
+    elif series.no_room == "near_best":
+        parts.append(
+            "Your latest score is close to the best end of the scale, so there is little room "
+            "left for a clear change."
+        )
+    else:
+        parts.append(
+            f"Change often takes time. If there is still no clear change after "
+            f"{REVIEW_AFTER_SESSIONS} sessions, that is a good time to review the plan with "
+            "your therapist."
+        )
+    return parts
+
+
 _NO_FIGURE_TEXT = (
     "There is no agreed figure for how big a change must be to count on this "
     "questionnaire, so look at the overall trend with your therapist."
 )
-_REVIEW_TEXT = (
-    "You have filled this in {n} times without a clear improvement. This is a good time to "
-    "review the plan with your therapist: what helps, what does not, and whether something "
-    "should change."
-)
 
 
-def _explain(
-    measure: Measure,
-    status: Status,
-    measured: int,
-    first_score: float,
-    latest_score: float,
-    change: Change | None,
-) -> str:
-    """The explanation without the review note (which `series_status` appends)."""
-    first, latest = _format_number(first_score), _format_number(latest_score)
-    if status == "too_early":
-        parts = [_too_early(measured, first, latest, change)]
-    else:
-        parts = [
-            _STATUS_TEXT[status].format(
-                moved=f"Your score went from {first} to {latest}",
-                better=f"On this questionnaire, {_which_way(measure)} scores are better.",
-                size=_size_sentence(change),
-            )
+def _trend_only(series: _Series) -> list[str]:
+    parts = [_NO_FIGURE_TEXT]
+    measure = series.measure
+    best = measure.max if measure.higher_is_better else measure.min
+    if series.latest.score == best:
+        parts.append("Your latest score is the best this questionnaire allows.")
+    return parts
+
+
+_BODIES: dict[Status, Callable[[_Series], list[str]]] = {
+    "recovered": _recovered,
+    "reliably_improved": _reliably_improved,
+    "deteriorated": _deteriorated,
+    "not_improving": _not_improving,
+    "no_reliable_change": _no_reliable_change,
+    "trend_only": _trend_only,
+}
+
+
+def _setback_text(series: _Series) -> list[str]:
+    """Names a reliable worsening along the way; first to latest is said elsewhere."""
+    setback = series.setback
+    if setback is None or (setback.before, setback.after) == (series.first, series.latest):
+        return []
+    way = "fell" if series.measure.higher_is_better else "rose"
+    return [
+        f"Along the way, your score {way} from {_format_number(setback.before.score)} at "
+        f"session {setback.before.session} to {_format_number(setback.after.score)} at "
+        f"session {setback.after.session}. That was more than the usual ups and downs, and "
+        "it is worth talking about with your therapist if you have not already."
+    ]
+
+
+def _too_early(series: _Series) -> list[str]:
+    first, latest, change = series.first, series.latest, series.change
+    a = _format_number(first.score)
+    if change is None:
+        return [
+            f"This is your first score ({a}, at session {first.session}). It is a starting "
+            "point, not a verdict. After a few more sessions you will be able to see which "
+            "way things are going."
         ]
-    if change is not None and change.threshold is None:
-        parts.append(_NO_FIGURE_TEXT)
-    return " ".join(" ".join(parts).split())
-
-
-def _size_sentence(change: Change | None) -> str:
-    if change is None or change.threshold is None:
-        return ""
-    size = _format_number(abs(change.delta))
-    needed = _format_number(round(change.threshold, 1))
-    return (
-        f"A change of {size} points is enough (the bar is {needed} points) to be fairly "
-        "sure it is real, not just a good week."
-    )
-
-
-def _too_early(measured: int, first: str, latest: str, change: Change | None) -> str:
-    if measured == 1:
-        return (
-            f"This is your first score ({first}). It is a starting point, not a verdict. "
-            "After a few more sessions you will be able to see which way things are going."
-        )
-    text = (
-        f"You have {measured} scores so far ({first}, then {latest}). It is too early to tell "
-        "if therapy is helping: scores go up and down from week to week, and most people "
-        "need a few sessions before a pattern shows."
-    )
-    if change is not None and change.category == "deteriorated":
-        text += (
-            " Your score did get clearly worse, though, so please mention it to your "
+    b = _format_number(latest.score)
+    parts = [
+        f"So far your scores are from session {first.session} ({a}) and session "
+        f"{latest.session} ({b}). That is too short a time to tell if therapy is helping: "
+        "scores go up and down from week to week, and a pattern takes a few sessions to show."
+    ]
+    if change.category == "deteriorated":
+        parts.append(
+            "Your score did get clearly worse, though, so please mention it to your "
             "therapist at your next session."
         )
-    elif change is not None and change.reliable and change.direction == "better":
-        text += " It is a good start."
-    return text
+    elif change.reliable and change.direction == "better":
+        parts.append(
+            "The clear drop so far is a good sign."
+            if not series.measure.higher_is_better
+            else "The clear rise so far is a good sign."
+        )
+    if change.threshold is None:
+        parts.append(_NO_FIGURE_TEXT)
+    return parts

@@ -24,9 +24,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from therapycheck.core.change import REVIEW_AFTER_SESSIONS
-from therapycheck.core.checkup.bank import question_bank
 from therapycheck.core.checkup.model import ACTION_IDS, FACTOR_IDS, Evaluation, Finding
+from therapycheck.core.citations import check_cited, citations
 from therapycheck.core.datafile import load_mapping
 from therapycheck.core.instruments import UnknownInstrument, get_instrument
 from therapycheck.core.safety import SafetyResponse, safety_response
@@ -34,6 +33,9 @@ from therapycheck.core.safety import SafetyResponse, safety_response
 When = Literal["now", "before_next_session", "over_next_sessions"]
 
 CRISIS_FACTOR = "safety_crisis"
+# In a crisis the plan is short: the crisis step, then at most this many actions for this
+# week; the rest wait under "when you're ready" (a person in crisis needs one clear path).
+CRISIS_PLAN_ACTIONS = 3
 MISCONDUCT_FACTOR = "boundary_violation"
 TOO_EARLY_FACTOR = "too_early"
 
@@ -63,7 +65,21 @@ class _ActionData(_Strict):
     with_current_therapist: bool
     switching: bool
     steps: tuple[str, ...]
+    # The steps to give instead when the person should not go back to this therapist
+    # (misconduct); None when the steps above never involve the current therapist.
+    without_current_therapist: tuple[str, ...] | None = None
     sources: tuple[str, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _cited(self) -> _ActionData:
+        check_cited(self.sources, self.title)
+        return self
+
+    @model_validator(mode="after")
+    def _alternative_only_where_it_can_be_used(self) -> _ActionData:
+        if self.with_current_therapist and self.without_current_therapist is not None:
+            raise ValueError("an action with the current therapist is never given after misconduct")
+        return self
 
 
 class _AnswerAction(_Strict):
@@ -72,6 +88,7 @@ class _AnswerAction(_Strict):
     action: str
     at_least: int | None = None
     includes: str | None = None
+    equals: str | None = None
 
     def matches(self, answers: Mapping[str, Any]) -> bool:
         value = answers.get(self.question)
@@ -79,12 +96,13 @@ class _AnswerAction(_Strict):
             return isinstance(value, int) and not isinstance(value, bool) and value >= self.at_least
         if self.includes is not None:
             return isinstance(value, list | tuple) and self.includes in value
+        if self.equals is not None:
+            return value == self.equals
         return False
 
 
 class _FactorData(_Strict):
     label: str = Field(min_length=1)
-    noticed: str | None
     want: str | None
     ask: str | None
     consult: str | None
@@ -126,8 +144,9 @@ class _PlanFile(_Strict):
         for rule in self.answer_actions:
             if rule.factor not in FACTOR_IDS or rule.action not in ACTION_IDS:
                 raise ValueError(f"answer_actions: unknown id in {rule}")
-            if (rule.at_least is None) == (rule.includes is None):
-                raise ValueError(f"answer_actions: give exactly one of at_least, includes: {rule}")
+            tests = [t for t in (rule.at_least, rule.includes, rule.equals) if t is not None]
+            if len(tests) != 1:
+                raise ValueError(f"answer_actions: give one of at_least, includes, equals: {rule}")
         misconduct = self.factor_actions[MISCONDUCT_FACTOR]
         if misconduct[0] != "report_misconduct":
             raise ValueError("boundary_violation must lead with report_misconduct")
@@ -137,6 +156,32 @@ class _PlanFile(_Strict):
 @cache
 def _data() -> _PlanFile:
     return _PlanFile.model_validate(load_mapping("therapycheck.core.data", "actions.yaml"))
+
+
+class _RouteData(_Strict):
+    route: str = Field(min_length=1)
+    url: str | None = Field(default=None, pattern=r"^https://")
+    source: str = Field(pattern=r"^https://")
+    checked: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    verified: bool
+
+
+class _ReportingFile(_Strict):
+    reviewed: str
+    countries: dict[str, _RouteData]
+    fallback: _RouteData
+
+
+@cache
+def _reporting() -> _ReportingFile:
+    return _ReportingFile.model_validate(load_mapping("therapycheck.core.data", "reporting.yaml"))
+
+
+def report_route(country: str | None) -> str:
+    """Where to report a therapist's misconduct in a country (data/reporting.yaml)."""
+    data = _reporting()
+    found = data.countries.get(country or "", data.fallback)
+    return f"{found.route} ({found.url})" if found.url else found.route
 
 
 def action_title(action: str) -> str:
@@ -175,7 +220,7 @@ class Action:
             "recheck_on": self.recheck_on.isoformat() if self.recheck_on else None,
             "steps": list(self.steps),
             "because": list(self.because),
-            "sources": list(self.sources),
+            "sources": [c.text() for c in citations(self.sources)],
         }
 
 
@@ -258,18 +303,21 @@ class Plan:
     """The whole answer to "what should I do next?"."""
 
     actions: tuple[Action, ...]
-    guide: ConversationGuide
+    guide: ConversationGuide | None
     switching: Checklist | None
     consultation_questions: tuple[str, ...]
     safety: SafetyResponse
+    # In a crisis, the actions that can wait until the person is ready (else empty).
+    later_actions: tuple[Action, ...] = ()
 
     def action_ids(self) -> tuple[str, ...]:
-        return tuple(a.action for a in self.actions)
+        return tuple(a.action for a in (*self.actions, *self.later_actions))
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "actions": [a.to_dict() for a in self.actions],
-            "guide": self.guide.to_dict(),
+            "later_actions": [a.to_dict() for a in self.later_actions],
+            "guide": self.guide.to_dict() if self.guide else None,
             "switching": self.switching.to_dict() if self.switching else None,
             "consultation_questions": list(self.consultation_questions),
             "safety": self.safety.to_dict(),
@@ -281,7 +329,12 @@ class Plan:
         if include_safety and self.safety.crisis:
             parts.append(self.safety.to_markdown())
         parts.append(_actions_markdown(self.actions, level))
-        if "talk_to_therapist" in self.action_ids():
+        if self.later_actions:
+            later = _actions_markdown(
+                self.later_actions, level, start=len(self.actions) + 1, heading=False
+            )
+            parts.append(f"{'#' * level} When you're ready\n\n{later}")
+        if self.guide is not None:
             parts.append(self.guide.to_markdown(level))
         if self.switching:
             parts.append(self.switching.to_markdown(level))
@@ -305,7 +358,7 @@ WHEN_ORDER: tuple[When, ...] = ("now", "before_next_session", "over_next_session
 WHEN_LABELS: dict[str, str] = {
     "now": "Now",
     "before_next_session": "Before your next session",
-    "over_next_sessions": "Over the next few sessions",
+    "over_next_sessions": "Over the next few weeks",
 }
 
 
@@ -314,9 +367,11 @@ def when_text(when: str) -> str:
     return WHEN_LABELS.get(when, when.replace("_", " "))
 
 
-def _actions_markdown(actions: tuple[Action, ...], level: int) -> str:
-    parts = [f"{'#' * level} What you can do next", ""]
-    for number, action in enumerate(actions, start=1):
+def _actions_markdown(
+    actions: tuple[Action, ...], level: int, *, start: int = 1, heading: bool = True
+) -> str:
+    parts = [f"{'#' * level} What you can do next", ""] if heading else []
+    for number, action in enumerate(actions, start=start):
         when = when_text(action.when)
         if action.recheck_on:
             when += f" (check again on or after {action.recheck_on.isoformat()})"
@@ -357,22 +412,9 @@ def _ordered_action_ids(evaluation: Evaluation) -> dict[str, list[str]]:
     return ordered
 
 
-_STUCK_STATUSES = {"no_reliable_change", "deteriorated", "improving", "unchanged"}
-
-
-def _review_due(status: Any, sessions: int | None) -> bool:
-    """Tolerant reading of a core.change SeriesStatus (object or its dict)."""
-    due = _get(status, "review_due")
-    if due is not None:
-        return bool(due)
-    stuck = str(_get(status, "status") or "") in _STUCK_STATUSES
-    return stuck and sessions is not None and sessions >= REVIEW_AFTER_SESSIONS
-
-
 def _needs_review(evaluation: Evaluation) -> bool:
-    """About 8 sessions without reliable change is the point to review (REFERENCES.md §4)."""
-    sessions = evaluation.context.sessions
-    return any(_review_due(s, sessions) for s in evaluation.statuses.values())
+    """A series says it is time to review the plan (core.change decides, by session)."""
+    return any(bool(_get(s, "review_due")) for s in evaluation.statuses.values())
 
 
 def _select(evaluation: Evaluation) -> dict[str, list[str]]:
@@ -384,9 +426,7 @@ def _select(evaluation: Evaluation) -> dict[str, list[str]]:
         # Acute risk outranks everything, even if the evaluator ranked it lower.
         because = chosen.pop("crisis_support_now", [CRISIS_FACTOR])
         chosen = {"crisis_support_now": because, **chosen}
-    if misconduct:
-        chosen = {a: f for a, f in chosen.items() if not _data().actions[a].with_current_therapist}
-    elif TOO_EARLY_FACTOR in factors and not crisis:
+    if TOO_EARLY_FACTOR in factors and not crisis and not misconduct:
         chosen = {a: f for a, f in chosen.items() if not _data().actions[a].switching}
     if not misconduct:
         chosen = _with_default_talk(chosen, evaluation)
@@ -395,6 +435,9 @@ def _select(evaluation: Evaluation) -> dict[str, list[str]]:
     if not chosen:
         # Nothing is wrong: keep an eye on progress.
         chosen["review_progress_together"] = []
+    if misconduct:
+        # Last, so nothing added above can send the person back to this therapist.
+        chosen = {a: f for a, f in chosen.items() if not _data().actions[a].with_current_therapist}
     return chosen
 
 
@@ -436,12 +479,19 @@ def _build_action(
     if sessions is not None:
         days = _days_between_sessions(evaluation.context.frequency)
         recheck_on = today + datetime.timedelta(days=sessions * days)
-    steps = safety.steps if action_id == "crisis_support_now" else data.steps
+    steps, when = data.steps, data.when
+    if MISCONDUCT_FACTOR in evaluation.factors():
+        steps = data.without_current_therapist or steps
+        # There is no "next session" with a therapist the person should not go back to.
+        when = "over_next_sessions" if when == "before_next_session" else when
     fill = {
         "sessions": str(sessions or ""),
         "recheck_on": recheck_on.isoformat() if recheck_on else "",
+        "report_route": report_route(safety.country),
     }
-    steps = tuple(step.format(**fill) for step in steps) if sessions else tuple(steps)
+    steps = tuple(step.format(**fill) for step in steps)
+    if action_id == "crisis_support_now":
+        steps = safety.steps
     if action_id == "review_progress_together" and not because and _needs_review(evaluation):
         steps = (
             "You have had a number of sessions without a clear change in your scores. "
@@ -451,7 +501,7 @@ def _build_action(
     return Action(
         action=action_id,
         title=data.title,
-        when=data.when,
+        when=when,
         sessions=sessions,
         recheck_on=recheck_on,
         steps=steps,
@@ -477,9 +527,14 @@ def _measure_lines(evaluation: Evaluation) -> list[str]:
         first, latest = _get(numbers, "first"), _get(numbers, "latest")
         if first is None or latest is None:
             continue
+        # Say which sessions: the first score need not be from the first session.
+        start = _get(_get(status, "first"), "session")
+        end = _get(_get(status, "latest"), "session")
+        if start is None or end is None or start == end:
+            continue
         lines.append(
-            f"My {measure_name(instrument)} score went from {_num(first)} when I started "
-            f"to {_num(latest)} most recently."
+            f"My {measure_name(instrument)} score went from {_num(first)} at session {start} "
+            f"to {_num(latest)} at session {end}."
         )
     return lines
 
@@ -502,41 +557,16 @@ def _get(obj: Any, key: str) -> Any:
     return getattr(obj, key, None)
 
 
-# Enough of the person's own answers to be concrete, few enough to fit on one page.
-_MAX_ANSWER_LINES = 6
-
-
-def _answer_lines(evaluation: Evaluation) -> list[str]:
-    """The person's own answers behind the findings, quoted in the first person."""
-    bank = question_bank()
-    lines: list[str] = []
-    seen: set[str] = set()
-    for finding in evaluation.findings:
-        if finding.factor in (MISCONDUCT_FACTOR, CRISIS_FACTOR):
-            continue
-        answers = finding.evidence.get("answers")
-        if not isinstance(answers, Mapping):
-            continue
-        for qid, value in answers.items():
-            question = bank.get(str(qid))
-            if question is None or question.context or question.type == "number" or qid in seen:
-                continue
-            seen.add(str(qid))
-            lines.append(f'To "{question.text}" I answered "{question.label(value)}".')
-            if len(lines) == _MAX_ANSWER_LINES:
-                return lines
-    return lines
-
-
 def build_guide(evaluation: Evaluation) -> ConversationGuide:
     """The conversation guide, from the person's own findings (most important first)."""
     factors = [f.factor for f in evaluation.findings if f.factor != MISCONDUCT_FACTOR]
     if evaluation.crisis and CRISIS_FACTOR not in factors:
         factors.insert(0, CRISIS_FACTOR)
     known = [_data().factors[f] for f in dict.fromkeys(factors) if f in _data().factors]
-    noticed = [k.noticed for k in known if k.noticed]
-    noticed += _answer_lines(evaluation)
-    noticed += _measure_lines(evaluation)
+    # Only what the person's own answers and scores back: the `says` lines of the rules
+    # that fired (findings order), then their scores.
+    says = [line for f in evaluation.findings if f.factor in factors for line in f.says]
+    noticed = [*dict.fromkeys(says), *_measure_lines(evaluation)]
     guide = _data().guide
     return ConversationGuide(
         opening=guide.opening,
@@ -558,11 +588,12 @@ def build_switching(evaluation: Evaluation, action_ids: Iterable[str]) -> Checkl
     records = ("Records and hand-off", data.records)
     next_one = ("What to tell your next therapist", data.next)
     if misconduct:
+        # Nothing to do with this therapist: the note says how to get records without them.
         return Checklist(
             title="Moving on to a new therapist",
             closure_advised=False,
             note=" ".join(data.after_misconduct_note.split()),
-            sections=(records, next_one),
+            sections=(next_one,),
         )
     return Checklist(
         title="Switching therapists, and ending well",
@@ -592,6 +623,7 @@ def build_plan(
         flags=("safety",) if unexplained else (),
         reasons=evaluation.safety_reasons,
         dangers=evaluation.dangers,
+        misconduct=MISCONDUCT_FACTOR in evaluation.factors(),
         country=country or evaluation.context.country,
     )
     chosen = _select(evaluation)
@@ -599,11 +631,16 @@ def build_plan(
         _build_action(a, because, safety=safety, evaluation=evaluation, today=day)
         for a, because in chosen.items()
     )
+    later: tuple[Action, ...] = ()
+    if safety.crisis:
+        actions, later = actions[: 1 + CRISIS_PLAN_ACTIONS], actions[1 + CRISIS_PLAN_ACTIONS :]
     switching = build_switching(evaluation, chosen)
     return Plan(
         actions=actions,
-        guide=build_guide(evaluation),
+        # A script for a talk in session, so only when the plan says to have that talk.
+        guide=build_guide(evaluation) if "talk_to_therapist" in chosen else None,
         switching=switching,
         consultation_questions=consultation_questions(evaluation) if switching else (),
         safety=safety,
+        later_actions=later,
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from therapycheck.core.checkup.model import SEVERITY_LABELS, Evaluation, Finding
+from therapycheck.core.citations import citations
 from therapycheck.core.plan import Plan, build_plan, factor_label, measure_name
 
 DISCLAIMER = (
@@ -47,7 +48,7 @@ def _jsonable(value: Any) -> Any:
 def _finding_dict(finding: Finding) -> dict[str, Any]:
     doc = finding.to_dict()
     doc["label"] = factor_label(finding.factor)
-    doc["sources"] = list(finding.sources)
+    doc["sources"] = [c.text() for c in citations(finding.sources)]
     return doc
 
 
@@ -72,8 +73,9 @@ class CheckupReport:
         return {
             "findings": [_finding_dict(f) for f in self.findings],
             "actions": [a.to_dict() for a in self.plan.actions],
+            "later_actions": [a.to_dict() for a in self.plan.later_actions],
             "safety": self.plan.safety.to_dict(),
-            "guide": self.plan.guide.to_dict(),
+            "guide": self.plan.guide.to_dict() if self.plan.guide else None,
             "switching": self.plan.switching.to_dict() if self.plan.switching else None,
             "consultation_questions": list(self.plan.consultation_questions),
             "measures": {k: _jsonable(v) for k, v in self.evaluation.measures.items()},
@@ -89,6 +91,9 @@ class CheckupReport:
         scores = self._scores_markdown()
         if scores:
             parts.append(scores)
+        progress = self._progress_markdown()
+        if progress:
+            parts.append(progress)
         parts.append(self.plan.to_markdown(include_safety=False))
         if not self.crisis:
             parts.append(self.plan.safety.to_markdown())
@@ -123,6 +128,25 @@ class CheckupReport:
         return "\n".join(
             ["## Your scores", "", "| measure | score | level |", "|---|---|---|", *rows, ""]
         )
+
+    def _progress_markdown(self) -> str:
+        """Each series' status (core.change) in the words the progress page uses.
+
+        An explanation a finding already quotes is not repeated; its label still shows.
+        """
+        quoted = {why for finding in self.findings for why in finding.why}
+        parts = []
+        for instrument, status in self.evaluation.statuses.items():
+            label, explanation = getattr(status, "label", ""), getattr(status, "explanation", "")
+            if not label:
+                continue
+            line = f"- **{measure_name(instrument)}: {label}.**"
+            if explanation and not any(explanation in why for why in quoted):
+                line += f" {explanation}"
+            parts.append(line)
+        if not parts:
+            return ""
+        return "\n".join(["## How your scores have changed", "", *parts, ""])
 
 
 def report_from_evaluation(

@@ -78,12 +78,26 @@ class _CountryData(_Strict):
         return value
 
 
+class _ProfessionalStep(_Strict):
+    usual: str = Field(min_length=1)
+    # For a person whose therapist harmed them: the same step without that therapist.
+    after_misconduct: str = Field(min_length=1)
+
+    @field_validator("after_misconduct")
+    @classmethod
+    def _not_the_therapist(cls, value: str) -> str:
+        if "therapist" in value:
+            raise ValueError("after misconduct, a step never names the therapist")
+        return value
+
+
 class _DangerData(_Strict):
     """What the response says and advises for one kind of danger."""
 
     message: str = Field(min_length=1)
     first: str = Field(min_length=1)
     then: tuple[str, ...] = Field(min_length=1)
+    tell_a_professional: _ProfessionalStep
 
 
 class _CrisisFile(_Strict):
@@ -258,7 +272,10 @@ def reviewed_on() -> str:
 
 
 def _crisis_steps(
-    dangers: tuple[Danger, ...], emergency: str, found: tuple[CrisisResource, ...]
+    dangers: tuple[Danger, ...],
+    emergency: str,
+    found: tuple[CrisisResource, ...],
+    misconduct: bool,
 ) -> tuple[str, ...]:
     """One emergency step, the helplines for these dangers, then each danger's own steps."""
     data = _data().dangers
@@ -273,6 +290,9 @@ def _crisis_steps(
         steps.append(f"Find a crisis line in your country{where} and reach out today.")
     for danger in dangers:
         steps.extend(data[danger].then)
+    for danger in dangers:
+        professional = data[danger].tell_a_professional
+        steps.append(professional.after_misconduct if misconduct else professional.usual)
     return tuple(dict.fromkeys(steps))
 
 
@@ -302,12 +322,14 @@ def safety_response(
     reasons: Iterable[str] = (),
     dangers: Iterable[Danger] = (),
     country: str | None = None,
+    misconduct: bool = False,
 ) -> SafetyResponse:
     """Decide the safety response from scoring flags, reasons and the kinds of danger.
 
     A crisis needs a reason: a safety flag from a questionnaire (a reason is supplied),
     or a plain-language reason from the check-up or the person. The response then speaks
-    to each kind of danger shown ("unspecified" when none was named).
+    to each kind of danger shown ("unspecified" when none was named). `misconduct`: the
+    person's therapist harmed them, so no step sends them back to that therapist.
     """
     reason_list = tuple(dict.fromkeys(r for r in reasons if r))
     flagged = SAFETY_FLAG in set(flags)
@@ -334,7 +356,7 @@ def safety_response(
                 f"{messages} You deserve support right now, and you do not have to handle "
                 "this alone. Please reach out today."
             ),
-            steps=_crisis_steps(kinds, data.emergency_number, resources),
+            steps=_crisis_steps(kinds, data.emergency_number, resources, misconduct),
         )
     return SafetyResponse(
         crisis=False,

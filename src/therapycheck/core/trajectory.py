@@ -37,7 +37,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from therapycheck.core.change import Measure, Point, resolve, sort_points
+from therapycheck.core.change import (
+    Measure,
+    Point,
+    SeriesStatus,
+    resolve,
+    series_status,
+    sort_points,
+)
 
 MODEL_KIND = "therapycheck.expected_response"
 MODEL_VERSION = 1
@@ -466,6 +473,24 @@ class ExpectedResponseModel:
                 "clients, so treat it as a demonstration."
             )
         return text
+
+
+def series_progress(
+    instrument: Measure | str,
+    points: Sequence[Point],
+    model: ExpectedResponseModel | None = None,
+) -> tuple[SeriesStatus, Classification | None]:
+    """A series' status and, where a model for this instrument is fitted, its comparison.
+
+    The one way the progress page, the report and `therapycheck progress` judge a series,
+    so they always agree: the comparison feeds the status (core.change.series_status), and
+    a model for another instrument is not used.
+    """
+    measure = resolve(instrument)
+    classification = None
+    if model is not None and model.instrument == measure.id and points:
+        classification = model.classify(points)
+    return series_status(measure, points, classification), classification
 
 
 def _band_at(stratum: Stratum, t: int) -> SessionBand:

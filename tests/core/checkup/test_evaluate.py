@@ -5,17 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
+from tests.strategies import ANSWER_SETS, HISTORIES, MEASURES
 from therapycheck.core.checkup import (
     FACTOR_IDS,
     SEVERITY_RANK,
     Evaluation,
     evaluate,
     parse_answers,
-    question_bank,
 )
-from therapycheck.core.checkup.bank import Question
 from therapycheck.core.checkup.rules import rule_set
 
 SAFE = {"safe_now": "safe", "harm_worry": "no"}
@@ -213,42 +211,8 @@ def test_an_empty_check_up_finds_nothing() -> None:
 # --- property: random valid answer sets from the bank ------------------------------------
 
 
-def _answer(question: Question) -> st.SearchStrategy[Any]:
-    skip = st.sampled_from([None, "skip"])
-    if question.type == "number":
-        assert question.min is not None and question.max is not None
-        value: st.SearchStrategy[Any] = st.integers(question.min, question.max)
-    elif question.type == "multi":
-        plain = [str(o.id) for o in question.options if not o.exclusive]
-        exclusive = [[str(o.id)] for o in question.options if o.exclusive]
-        value = st.one_of(
-            st.lists(st.sampled_from(plain), unique=True), st.sampled_from(exclusive or [[]])
-        )
-    else:
-        value = st.sampled_from([o.id for o in question.options])
-    return st.one_of(value, skip)
-
-
-_ANSWER_SETS = st.fixed_dictionaries(
-    {},
-    optional={q.id: _answer(q) for q in question_bank().questions},
-)
-_MEASURES = st.fixed_dictionaries(
-    {},
-    optional={
-        "phq9": st.lists(st.integers(0, 3), min_size=9, max_size=9),
-        "gad7": st.lists(st.integers(0, 3), min_size=7, max_size=7),
-        "wai_sr": st.lists(st.integers(1, 5), min_size=12, max_size=12),
-    },
-)
-_HISTORY = st.fixed_dictionaries(
-    {},
-    optional={"phq9": st.lists(st.integers(0, 27), min_size=1, max_size=10).map(_history)},
-)
-
-
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(answers=_ANSWER_SETS, measures=_MEASURES, history=_HISTORY)
+@given(answers=ANSWER_SETS, measures=MEASURES, history=HISTORIES)
 def test_random_valid_answer_sets_never_crash_and_use_known_factors(
     answers: dict[str, Any], measures: dict[str, Any], history: dict[str, Any]
 ) -> None:

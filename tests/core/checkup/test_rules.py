@@ -53,7 +53,16 @@ def test_every_question_tag_is_backed_by_a_rule_that_reads_the_question() -> Non
     for rule in rules.rules:
         for question_id in referenced_questions(rule.when, rules.definitions):
             read_by.setdefault(rule.factor, set()).add(question_id)
-    for question in question_bank().questions:
+    # A question that decides which questionnaire to offer informs that questionnaire's
+    # factors (substance_kind: AUDIT-C or DAST-10). The AUDIT-C cut-off question is read
+    # by scoring, for the same questionnaire.
+    bank = question_bank()
+    for offer in bank.measures:
+        for question_id in referenced_questions(offer.offer_if, {}) if offer.offer_if else ():
+            for factor in offer.factors:
+                read_by.setdefault(factor, set()).add(question_id)
+    read_by.setdefault("hidden_issues", set()).add("screening_sex")
+    for question in bank.questions:
         for factor in question.factors:
             assert question.id in read_by.get(factor, set()), (question.id, factor)
 
@@ -86,7 +95,13 @@ def _rules_with(rule: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-_BASE = {"id": "extra", "factor": "alliance", "severity": "low", "weight": 1, "source": "test"}
+_BASE = {
+    "id": "extra",
+    "factor": "alliance",
+    "severity": "low",
+    "weight": 1,
+    "sources": ["howard1986"],
+}
 
 
 @pytest.mark.parametrize(
@@ -212,7 +227,9 @@ def test_measure_conditions_read_totals_items_flags_and_subscales() -> None:
 def test_status_conditions_read_series_statuses() -> None:
     statuses = {
         "gad7": SimpleNamespace(status="no_reliable_change", review_due=True),
-        "phq9": SimpleNamespace(status="improving", review_due=False),
+        # Was "improving": issue 12 removed that status (a change inside the noise is never
+        # called improving), so this stands in with another status that has no review.
+        "phq9": SimpleNamespace(status="trend_only", review_due=False),
     }
     assert _check(
         {"status": "any", "in": ["no_reliable_change"], "review_due": True}, statuses=statuses
@@ -280,3 +297,9 @@ def test_a_why_line_names_a_hand_built_list_answer_in_the_persons_words() -> Non
     first = question.options[0]
     # A list (not the tuple parsing makes) is still named in the person's words.
     assert first.label in rule.why.render(State(answers={rule.questions[0]: [first.id]}))
+
+
+def test_a_rule_citing_an_unknown_work_fails_on_load() -> None:
+    rule = {**_BASE, "sources": ["seed 004"], "when": {"answer": "trust", "lte": 1}}
+    with pytest.raises(ValueError, match="unknown citation ids"):
+        build_rules(_rules_with({**rule, "why": "Some text."}), question_bank())

@@ -30,10 +30,17 @@ def test_it_shows_one_chart_per_instrument_with_status_and_table(
     html = client.get("/progress/").content.decode()
     assert html.count('<svg xmlns="http://www.w3.org/2000/svg"') == 2
     assert html.index('id="p-phq9"') < html.index('id="p-gad7"')
-    status = series_status("phq9", [Point(m.session_number, m.total) for m in phq9_series])
+    # With the dates (issue 12: progress by session numbers and dates where given), since
+    # the page reads the series with the dates the scores were taken on.
+    points = [Point(m.session_number, m.total, m.taken_on) for m in phq9_series]
+    status = series_status("phq9", points)
+    assert "6 weeks later" in status.explanation
     assert status.explanation in html
     assert "<caption>PHQ-9 scores by session</caption>" in html
-    for row in ("<td>0</td><td>2026-01-01</td><td>18</td>", "<td>-10</td><td>reliably better</td>"):
+    assert f"Where things stand: {status.label}." in html
+    # The reading was "reliably better": issue 12 asks for one set of words, so the table
+    # uses the status labels' "clearly better" (core.change.STATUS_LABELS).
+    for row in ("<td>0</td><td>2026-01-01</td><td>18</td>", "<td>-10</td><td>clearly better</td>"):
         assert row in html.replace("\n        ", "")
 
 

@@ -22,6 +22,7 @@ from therapycheck.core.change import Point, SeriesStatus, series_status
 from therapycheck.core.checkup.bank import AnswersError, QuestionBank, question_bank
 from therapycheck.core.checkup.model import Context
 from therapycheck.core.instruments import Instrument, UnknownInstrument, get_instrument
+from therapycheck.core.instruments.schema import Sex
 from therapycheck.core.safety import parse_country
 from therapycheck.core.scoring import Score, ScoringError, score
 
@@ -58,7 +59,7 @@ def parse_answers(doc: Mapping[str, Any], *, bank: QuestionBank | None = None) -
     ignored = tuple(qid for qid in hidden if qid in answers)
     for qid in ignored:
         del answers[qid]
-    measures, scores = _measures(doc.get("measures") or {})
+    measures, scores = _measures(doc.get("measures") or {}, _screening_sex(answers))
     history = _history(doc.get("history") or {})
     country = _country(doc.get("country"))
     context = _context(answers, bank, country)
@@ -92,7 +93,15 @@ def _answers(raw: Any, bank: QuestionBank) -> dict[str, Any]:
     return answers
 
 
-def _measures(raw: Any) -> tuple[dict[str, tuple[int, ...]], dict[str, Score]]:
+def _screening_sex(answers: Mapping[str, Any]) -> Sex | None:
+    """The cut-off the person chose for AUDIT-C (question screening_sex); None for both."""
+    chosen = answers.get("screening_sex")
+    return "female" if chosen == "female" else "male" if chosen == "male" else None
+
+
+def _measures(
+    raw: Any, sex: Sex | None = None
+) -> tuple[dict[str, tuple[int, ...]], dict[str, Score]]:
     if not isinstance(raw, Mapping):
         raise AnswersError("measures", "expected an object of instrument id -> list of answers")
     items: dict[str, tuple[int, ...]] = {}
@@ -104,7 +113,8 @@ def _measures(raw: Any) -> tuple[dict[str, tuple[int, ...]], dict[str, Score]]:
         if values is None or values == "skip":
             continue
         try:
-            result = score(instrument, values)
+            # Only AUDIT-C has cut-offs by sex (Bradley et al. 2007).
+            result = score(instrument, values, sex=sex if instrument_id == "audit_c" else None)
         except ScoringError as exc:
             raise AnswersError(where, str(exc)) from exc
         if instrument_id in scores:

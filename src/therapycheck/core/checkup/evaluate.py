@@ -85,8 +85,9 @@ def _finding(factor: str, matched: list[Rule], state: State) -> Finding:
         # Repeated lines and sources are shown once, in rule order.
         why=tuple(dict.fromkeys(rule.why.render(state) for rule in matched)),
         strength=round(sum(rule.weight for rule in matched), 2),
-        sources=tuple(dict.fromkeys(rule.source for rule in matched)),
+        sources=tuple(dict.fromkeys(s for rule in matched for s in rule.sources)),
         evidence={"rules": [rule.id for rule in matched], "answers": quoted},
+        says=tuple(dict.fromkeys(r.says.render(state) for r in matched if r.says is not None)),
     )
 
 

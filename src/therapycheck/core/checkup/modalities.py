@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from therapycheck.core.citations import check_cited
 from therapycheck.core.datafile import load_mapping
 
 # Answers to the `approach` question that never count as a mismatch: a mix of methods, or
@@ -38,7 +39,13 @@ class ConcernFit(_Strict):
     strong: tuple[str, ...]
     also_used: tuple[str, ...] = ()
     note: str
+    # Ids of real citations (data/citations.yaml).
     sources: tuple[str, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _cited(self) -> ConcernFit:
+        check_cited(self.sources, self.label)
+        return self
 
 
 class Refinement(_Strict):

@@ -31,6 +31,9 @@ FACTOR_IDS: tuple[str, ...] = (
     "style_culture_fit",
     "feedback_response",
     "feeling_worse_unaddressed",
+    # Measured like feeling worse, from the series status (core.change), so it sits next
+    # to it when two findings tie (FACTORS.md: no reliable change after N sessions).
+    "not_improving",
     "too_early",
     "expectations",
     "unclear_goals",
@@ -65,6 +68,7 @@ ACTION_IDS: tuple[str, ...] = (
     "journal_between_sessions",
     "try_consultations",
     "switch_with_closure",
+    "plan_ending",
 )
 
 
@@ -79,10 +83,13 @@ class Finding:
     # Strength of evidence: the weights of the rules that fired, added up; used after
     # severity to order findings (higher first).
     strength: float = 1.0
-    # Where the idea comes from (seed article or reference), for "learn more".
+    # Where the idea comes from: citation ids (core.citations), for "learn more".
     sources: tuple[str, ...] = ()
     # Machine-readable evidence (question ids and answers, scores) for other layers.
     evidence: dict[str, Any] = field(default_factory=dict)
+    # The same reasons in the person's own voice, for the conversation guide: only the
+    # lines of rules that fired, so each is backed by the answers that raised it.
+    says: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"factor": self.factor, "severity": self.severity, "why": list(self.why)}
@@ -120,8 +127,8 @@ class Evaluation:
     dangers: tuple[Danger, ...] = ()
     # The validated answers, by question id (skipped questions are absent).
     answers: dict[str, Any] = field(default_factory=dict)
-    # True when a series of scores shows no reliable improvement after many sessions
-    # (core.change: 8 or more): time to review the plan together (REFERENCES.md section 4).
+    # True when a series of scores says it is time to review the plan together
+    # (core.change.series_status, judged by session number).
     review_due: bool = False
     # Plain-language reasons for the review (the series explanations).
     review_reasons: tuple[str, ...] = ()

@@ -25,6 +25,7 @@ from therapycheck.core.checkup.bank import (
 )
 from therapycheck.core.checkup.conditions import CondSpec, Scope, State, answer_refs, walk
 from therapycheck.core.checkup.model import FACTOR_IDS, SEVERITY_RANK, Severity
+from therapycheck.core.citations import check_cited
 from therapycheck.core.datafile import load_mapping
 from therapycheck.core.safety import Danger
 
@@ -50,7 +51,10 @@ class _RuleSpec(_Strict):
     weight: float = Field(gt=0, le=10)
     when: CondSpec
     why: str = Field(min_length=5)
-    source: str = Field(min_length=3)
+    # The reason in the person's own voice, for the conversation guide (optional).
+    says: str | None = Field(default=None, min_length=5)
+    # Where the idea comes from: ids of real citations (data/citations.yaml).
+    sources: tuple[str, ...] = Field(min_length=1)
     # For safety_crisis rules only: the kind of danger, which decides the response.
     danger: Danger | None = None
 
@@ -61,6 +65,7 @@ class _RuleSpec(_Strict):
         # FACTORS.md principle 1: acute risk is always the most urgent thing shown.
         if self.factor == "safety_crisis" and self.severity != "urgent":
             raise ValueError(f"rule {self.id}: safety_crisis rules must be urgent")
+        check_cited(self.sources, f"rule {self.id}")
         # Each kind of danger has its own response (core.safety): a safety rule names it.
         if (self.factor == "safety_crisis") != (self.danger is not None):
             raise ValueError(f"rule {self.id}: safety_crisis rules, and only they, name a danger")
@@ -196,9 +201,10 @@ class Rule:
     weight: float
     when: CondSpec
     why: WhyLine
-    source: str
+    sources: tuple[str, ...]
     # The questions its condition reads: the answers a finding quotes as evidence.
     questions: tuple[str, ...]
+    says: WhyLine | None = None
     danger: Danger | None = None
 
     def strength_order(self) -> tuple[int, float]:
@@ -296,13 +302,14 @@ def _check(scope: Scope, cond: CondSpec, where: str) -> None:
 def _rule(spec: _RuleSpec, scope: Scope, bank: QuestionBank) -> Rule:
     _check(scope, spec.when, f"rule {spec.id}")
     why = parse_why(spec.why, bank, spec.id)
+    says = parse_why(spec.says, bank, spec.id) if spec.says is not None else None
     questions = tuple(dict.fromkeys(q for q, _ in answer_refs(spec.when)))
-    for kind, path in _PLACEHOLDER.findall(spec.why):
-        # The why line may only quote answers the rule itself looked at, so it never
-        # shows "(not answered)" or an answer unrelated to the finding.
+    for kind, path in _PLACEHOLDER.findall(f"{spec.why} {spec.says or ''}"):
+        # A line may only quote answers the rule itself looked at, so it never shows
+        # "(not answered)" or an answer unrelated to the finding.
         if kind == "a" and path not in questions:
-            raise ValueError(f"rule {spec.id}: why quotes {path!r}, which its condition ignores")
-    return Rule(**{**dict(spec), "why": why, "questions": questions})
+            raise ValueError(f"rule {spec.id}: it quotes {path!r}, which its condition ignores")
+    return Rule(**{**dict(spec), "why": why, "says": says, "questions": questions})
 
 
 def referenced_questions(spec: CondSpec, definitions: Mapping[str, CondSpec]) -> set[str]:

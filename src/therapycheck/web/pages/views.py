@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
 
+from therapycheck.core import change as core_change
 from therapycheck.core import safety as core_safety
 from therapycheck.web.accounts.current import current_person
 from therapycheck.web.accounts.safety import banner_response
@@ -53,7 +54,13 @@ def learn_page(request: HttpRequest, slug: str) -> HttpResponse:
     page = learn_page_or_none(slug)
     if page is None:
         raise Http404("No such page")
-    return render(request, page.template, {"page": page, "pages": LEARN_PAGES})
+    # The session counts the progress status uses (core.change), so the page says what the
+    # app does: one figure, in one place.
+    counts = {
+        "min_sessions_to_judge": core_change.MIN_SESSIONS_TO_JUDGE,
+        "review_after_sessions": core_change.REVIEW_AFTER_SESSIONS,
+    }
+    return render(request, page.template, {"page": page, "pages": LEARN_PAGES, **counts})
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -141,7 +141,7 @@ def describe_chart(
     if ranges:
         words.append("A grey area shows the usual range for people who started at a similar level.")
     if status is not None:
-        words.append(status.explanation)
+        words += [f"{status.label}.", status.explanation]
     return " ".join(words)
 
 

@@ -13,7 +13,7 @@ from therapycheck.core import change as core_change
 from therapycheck.core.change import Point, SeriesStatus
 from therapycheck.core.instruments import get_instrument
 from therapycheck.core.instruments.schema import Instrument
-from therapycheck.core.trajectory import Classification, ExpectedResponseModel
+from therapycheck.core.trajectory import Classification, ExpectedResponseModel, series_progress
 from therapycheck.web.accounts.models import Person
 from therapycheck.web.tracking.charts import progress_chart_svg
 from therapycheck.web.tracking.models import Measurement
@@ -79,9 +79,8 @@ def progress_for(person: Person) -> list[InstrumentProgress]:
 
 def instrument_progress(instrument: Instrument, rows: list[Measurement]) -> InstrumentProgress:
     points = [Point(r.session_number, r.total, r.taken_on) for r in rows]
-    status = core_change.series_status(instrument, points)
-    model = expected_model(instrument.id)
-    classification = model.classify(points) if model is not None and len(points) > 1 else None
+    # The same judgement as the report and `therapycheck progress` (core.trajectory).
+    status, classification = series_progress(instrument, points, expected_model(instrument.id))
     svg = progress_chart_svg(
         instrument,
         points,
@@ -130,13 +129,18 @@ def _rows(
 
 
 def _reading(found: core_change.Change) -> str:
+    """One score against the first, in the words of the status labels (core.change)."""
     if found.reliable and found.direction == "better":
-        return "reliably better"
+        return "clearly better"
     if found.reliable and found.direction == "worse":
-        return "reliably worse"
+        return "clearly worse"
     if found.direction == "none":
         return "no change"
-    return f"a little {found.direction}, within the usual ups and downs"
+    # Inside the noise, or no agreed figure: say which way the score moved, not what it means.
+    moved = "higher" if found.delta > 0 else "lower"
+    if found.threshold is None:
+        return f"{moved} than the first score"
+    return f"{moved}, within the usual ups and downs"
 
 
 def _order() -> list[str]:
