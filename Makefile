@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test test-unit test-postgres lint format bench docs clean
+.PHONY: setup run test test-unit test-postgres lint format bench crash-test docs clean
 
 setup: $(STAMP)
 
@@ -45,6 +45,12 @@ test: setup lint
 bench: setup
 	$(BIN)/python benchmarks/outcomes.py
 	$(BIN)/python benchmarks/checkup.py
+	$(BIN)/python benchmarks/bad_files.py
+
+# kill -9 the server while it saves, restart, check the database and every acknowledged
+# write (not part of `make test` or CI: it kills processes and takes a minute or two).
+crash-test: setup
+	$(BIN)/python benchmarks/crash.py
 
 docs: setup
 	$(BIN)/therapycheck docs instruments > docs/instruments.md

@@ -7,6 +7,7 @@ import re
 import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -102,7 +103,7 @@ def test_clinic_mode_reads_the_secret_key_from_a_file(tmp_path: Path) -> None:
         ({"THERAPYCHECK_COUNTRY": "Narnia"}, "two-letter country code"),
         ({"THERAPYCHECK_COUNTRY": "ZZ"}, "no crisis resources"),
         ({"DEBUG": "maybe"}, "DEBUG must be one of"),
-        ({"ALLOWED_HOSTS": "ok.example, bad host"}, "invalid host name"),
+        ({"ALLOWED_HOSTS": "localhost, bad host"}, "invalid host name"),
         ({"CSRF_TRUSTED_ORIGINS": "care.example"}, "CSRF_TRUSTED_ORIGINS"),
         ({"THERAPYCHECK_DATA_DIR": "relative/dir"}, "absolute path"),
     ],
@@ -176,3 +177,87 @@ def test_the_tests_never_use_the_real_user_data_directory() -> None:
 def test_the_production_settings_know_nothing_about_tests() -> None:
     source = (ROOT / "src" / "therapycheck" / "web" / "settings.py").read_text(encoding="utf-8")
     assert "pytest" not in source
+
+
+@pytest.mark.parametrize("hosts", ["*", "localhost,*", ".example.org", "my-laptop.local"])
+def test_personal_mode_refuses_host_names_of_other_machines(tmp_path: Path, hosts: str) -> None:
+    # No login in personal mode: another name would let a web page that points its own
+    # name at 127.0.0.1 (DNS rebinding) read the person's data.
+    with pytest.raises(ConfigError, match="personal mode has no login"):
+        load_config(env(tmp_path, ALLOWED_HOSTS=hosts))
+
+
+def test_personal_mode_accepts_this_computers_own_names(tmp_path: Path) -> None:
+    loaded = load_config(env(tmp_path, ALLOWED_HOSTS="localhost, 127.0.0.1, [::1]"))
+    assert loaded.allowed_hosts == ("localhost", "127.0.0.1", "[::1]")
+
+
+def test_clinic_mode_still_takes_its_own_host_names(tmp_path: Path) -> None:
+    loaded = load_config(
+        env(tmp_path, THERAPYCHECK_MODE="clinic", SECRET_KEY="k" * 40, ALLOWED_HOSTS="care.org")
+    )
+    assert loaded.allowed_hosts == ("care.org",)
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///", "sqlite://:memory:", "sqlite:///x.db"])
+def test_it_refuses_an_sqlite_url_without_an_absolute_file(tmp_path: Path, url: str) -> None:
+    with pytest.raises(ConfigError, match="must name a file by its absolute path"):
+        load_config(env(tmp_path, DATABASE_URL=url))
+
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    previous = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+@pytest.mark.usefixtures("umask_022")
+def test_it_creates_the_data_folder_and_database_readable_by_the_owner_only(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "new" / "data"
+    repaired = config.secure_storage(load_config(env(data)))
+    assert repaired == ()
+    assert mode_of(data) == 0o700
+    assert mode_of(data / config.DATABASE_FILENAME) == 0o600
+    assert mode_of(data / config.SECRET_KEY_FILENAME) == 0o600
+
+
+def test_it_repairs_a_data_folder_and_files_left_open_to_others(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    database = data / config.DATABASE_FILENAME
+    for name in (config.DATABASE_FILENAME, "therapycheck.sqlite3-wal", "checkup-2026.json"):
+        (data / name).write_text("")
+        (data / name).chmod(0o644)
+    wal, answers = data / "therapycheck.sqlite3-wal", data / "checkup-2026.json"
+    repaired = config.secure_storage(load_config(env(data, SECRET_KEY="k" * 40)))
+    assert set(repaired) == {data, database, wal, answers}
+    assert mode_of(data) == 0o700
+    assert [mode_of(p) for p in (database, wal, answers)] == [0o600, 0o600, 0o600]
+
+
+def test_it_never_creates_a_data_folder_it_does_not_need(tmp_path: Path) -> None:
+    values = env(tmp_path / "unused", SECRET_KEY="k" * 40, DATABASE_URL="postgres://u@h/db")
+    assert config.secure_storage(load_config(values)) == ()
+    assert not (tmp_path / "unused").exists()
+
+
+def test_it_refuses_to_start_on_a_folder_of_another_user_open_to_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setattr(os, "getuid", lambda: os.stat(shared).st_uid + 1)  # someone else's
+    with pytest.raises(ConfigError, match="belongs to another user"):
+        config.private_dir(shared)
+    assert mode_of(shared) == 0o777

@@ -9,9 +9,11 @@ before Django starts.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +43,16 @@ ENV_VARS: tuple[str, ...] = (
 LOOPBACK_HOSTS: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]", "::1")
 SECRET_KEY_FILENAME = "secret_key"
 DATABASE_FILENAME = "therapycheck.sqlite3"
+# What `therapycheck checkup` keeps in the data dir: the answers of an unfinished check-up
+# and each finished one's answers. Delete-all removes them with the database rows.
+CHECKUP_RESUME_FILENAME = "checkup-in-progress.json"
+CHECKUP_FILE_PATTERNS: tuple[str, ...] = ("checkup-in-progress.json*", "checkup-*.json")
+# Private by construction: only the person's own user account may read the data.
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+# Files SQLite keeps next to a database while it is open (write-ahead log, shared memory,
+# rollback journal); they hold the same data and get the same protection.
+SQLITE_SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
 # "INT" is core.safety's international fallback: the emergency number and a helpline
 # directory, better than another country's lines until the person picks theirs.
 DEFAULT_COUNTRY = core_safety.DEFAULT_COUNTRY
@@ -131,6 +143,12 @@ def parse_database_url(raw: str | None, data_dir: Path) -> dict[str, Any]:
         raise ConfigError(f"DATABASE_URL could not be read: {exc}") from None
     if not parsed.get("NAME"):
         raise ConfigError("DATABASE_URL must name a database (…/therapycheck at the end)")
+    if scheme == "sqlite" and not Path(str(parsed["NAME"])).is_absolute():
+        # sqlite:// alone is an in-memory database: empty, and gone with each connection.
+        raise ConfigError(
+            "DATABASE_URL for SQLite must name a file by its absolute path, "
+            f"like sqlite:////home/me/therapycheck.sqlite3, not {url[:40]!r}"
+        )
     return parsed
 
 
@@ -174,7 +192,7 @@ def _read_secret_file(path: Path, name: str) -> str:
 def _create_secret_file(path: Path) -> str:
     key = secrets.token_urlsafe(50)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         # O_EXCL: two processes starting at once must not overwrite each other's key.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -203,6 +221,17 @@ def parse_country(raw: str | None) -> str:
     return value
 
 
+def is_loopback(host: str) -> bool:
+    """True for a name or address of this computer only (localhost, 127.x.x.x, ::1)."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 def parse_allowed_hosts(raw: str | None, mode: Mode) -> tuple[str, ...]:
     if raw is None or not raw.strip():
         if mode == "clinic":
@@ -212,6 +241,14 @@ def parse_allowed_hosts(raw: str | None, mode: Mode) -> tuple[str, ...]:
     for host in hosts:
         if not re.fullmatch(r"\.?[A-Za-z0-9.\-:\[\]*]+", host):
             raise ConfigError(f"ALLOWED_HOSTS has an invalid host name: {host!r}")
+        if mode == "personal" and not is_loopback(host):
+            # No login in personal mode: any other name lets a web page that resolves its
+            # own name to 127.0.0.1 (DNS rebinding) read the person's data.
+            raise ConfigError(
+                "personal mode has no login, so ALLOWED_HOSTS may only name this computer "
+                f"(localhost, 127.0.0.1, [::1]), not {host!r}; use THERAPYCHECK_MODE=clinic "
+                "to serve other names"
+            )
     return hosts
 
 
@@ -234,3 +271,88 @@ def parse_bool(name: str, raw: str | None) -> bool:
     if value in _FALSE:
         return False
     raise ConfigError(f"{name} must be one of 1/0, true/false, yes/no, on/off, not {raw!r}")
+
+
+# --------------------------------------------------------------------------- private files
+
+
+def private_dir(path: Path) -> bool:
+    """Make `path` a folder only its owner can open (0700), whatever the umask.
+
+    Creates it (and missing parents) if needed. A folder of ours that is open to others is
+    tightened; one that belongs to another user stops start-up. True when a mode changed.
+    """
+    try:
+        path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"could not create the data folder {str(path)!r}: {exc}") from None
+    return _tighten(path, PRIVATE_DIR_MODE)
+
+
+def private_file(path: Path, *, create: bool = False) -> bool:
+    """Make `path` a file only its owner can read and write (0600), whatever the umask.
+
+    `create` makes an empty file first when there is none (SQLite starts a new database
+    in an empty file, and then gives its side files the same mode). True when a mode
+    changed; nothing happens to a file that does not exist and is not to be created.
+    """
+    if create:
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE_MODE))
+        except OSError as exc:
+            raise ConfigError(f"could not create {str(path)!r}: {exc.strerror}") from None
+    if not path.exists():
+        return False
+    return _tighten(path, PRIVATE_FILE_MODE)
+
+
+def _tighten(path: Path, private: int) -> bool:
+    info = path.stat()
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & ~private == 0:
+        return False
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise ConfigError(
+            f"{str(path)!r} can be read by other users (mode {mode:o}) and belongs to another "
+            "user, so it cannot be made private; use a folder of your own"
+        )
+    try:
+        path.chmod(mode & private)
+    except OSError as exc:
+        raise ConfigError(f"could not make {str(path)!r} private: {exc.strerror}") from None
+    return True
+
+
+def secure_storage(config: Config) -> tuple[Path, ...]:
+    """The start-up check that keeps the person's data private; returns what it repaired.
+
+    The data folder becomes 0700 (created if a file will live there); the SQLite database
+    is created as an empty 0600 file before SQLite opens it, and it and its side files
+    are tightened to 0600 when something made them wider. Raises ConfigError for what it
+    cannot repair.
+    """
+    repaired: list[Path] = []
+    data_dir = config.data_dir
+    database = _sqlite_file(config.database)
+    if data_dir.exists() or (database is not None and database.parent == data_dir):
+        if private_dir(data_dir):
+            repaired.append(data_dir)
+        for name in (SECRET_KEY_FILENAME, *CHECKUP_FILE_PATTERNS):
+            repaired += [p for p in data_dir.glob(name) if p.is_file() and private_file(p)]
+    if database is not None:
+        if not database.parent.exists():
+            private_dir(database.parent)
+        if private_file(database, create=True):
+            repaired.append(database)
+        for suffix in SQLITE_SIDE_SUFFIXES:
+            side = database.with_name(database.name + suffix)
+            if private_file(side):
+                repaired.append(side)
+    return tuple(repaired)
+
+
+def _sqlite_file(database: dict[str, Any]) -> Path | None:
+    if not str(database.get("ENGINE", "")).endswith("sqlite3"):
+        return None
+    name = str(database.get("NAME", ""))
+    return Path(name) if Path(name).is_absolute() else None

@@ -61,8 +61,8 @@ def test_the_print_view_fits_one_page_on_a4_and_letter_with_heavy_data(
     session: Session, crisis: bool
 ) -> None:
     person = personal_person()
-    checkup = heavy_report(person, crisis=crisis)
-    assert len(checkup.result_doc["findings"]) >= 12
+    result = heavy_report(person, crisis=crisis).stored_result()
+    assert result is not None and len(result.findings) >= 12
     session.goto("/report/print/")
     session.audit(f"report-print-{'crisis' if crisis else 'calm'}", screenshots=False)
     for paper in PAPER:

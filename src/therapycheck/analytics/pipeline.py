@@ -31,8 +31,8 @@ Step = Callable[[str], None]
 @dataclass(frozen=True)
 class OutcomeReport:
     kpis: OutcomeKpis
-    skipped_rows: int
-    bad_rows: pl.DataFrame  # line, client_id, reason; empty when the file is clean
+    skipped_rows: int  # every bad row, however many
+    bad_rows: pl.DataFrame  # line, client_id, reason of the first ones; empty when clean
     per_client: pl.DataFrame | None
     unit: str  # "line" (CSV) or "row" (Parquet)
 
@@ -51,37 +51,47 @@ def analyse_file(
     skip_bad_rows: bool = False,
     with_per_client: bool = False,
     on_step: Step = _no_step,
+    describe: int = 1,
 ) -> OutcomeReport:
     """Read, check and summarise one outcomes file.
 
     Raises `readers.InputError` when the file cannot be used and `readers.BadRowsError`
-    (naming the first bad row) when it has bad rows and `skip_bad_rows` is False.
+    (naming the first bad row) when it has bad rows and `skip_bad_rows` is False: the run
+    stops at once then, describing only the first `describe` bad rows. When skipping, the
+    first MAX_DESCRIBED_BAD_ROWS are described; `skipped_rows` always counts them all.
     """
     rules = KpiRules.from_registry()
     source = readers.source_file(path)
     on_step("reading")
+    readers.check_utf8(source)
     rows = readers.canonical_instruments(readers.read_rows(source))
     on_step("checking")
     present = readers.instruments_present(rows)
-    good, bad = _checked(source, rows, present)
+    invalid = readers.count_bad(rows, present)
+    if invalid and not skip_bad_rows:
+        described = readers.describe_bad_rows(source, rows, present, limit=describe)
+        raise BadRowsError(described, source.unit, total=invalid)
+    good, bad = _checked(source, rows, present, invalid)
     on_step("computing")
     kpis, conflicts = _kpis_and_conflicts(source, good, rules, present)
-    bad = pl.concat([bad, conflicts]).sort("line") if not conflicts.is_empty() else bad
-    if not bad.is_empty() and not skip_bad_rows:
-        raise BadRowsError(bad, source.unit)
+    skipped = invalid + conflicts.height
+    if not conflicts.is_empty():
+        bad = pl.concat([bad, conflicts]).sort("line").head(readers.MAX_DESCRIBED_BAD_ROWS)
+        if not skip_bad_rows:
+            raise BadRowsError(bad.head(describe), source.unit, total=skipped)
     on_step("finishing")
     table = None
     if with_per_client:
         usable = _without(good, conflicts, source) if not conflicts.is_empty() else good
         table = per_client(usable.drop("index", strict=False), rules)
-    return OutcomeReport(kpis, bad.height, bad, table, source.unit)
+    return OutcomeReport(kpis, skipped, bad, table, source.unit)
 
 
 def _checked(
-    source: readers.SourceFile, rows: pl.DataFrame, present: list[str]
+    source: readers.SourceFile, rows: pl.DataFrame, present: list[str], invalid: int
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Usable rows and the bad-row table. Clean files skip all the slow work."""
-    if readers.count_bad(rows, present) == 0:
+    """Usable rows and the first bad rows described. Clean files skip all the slow work."""
+    if invalid == 0:
         return rows, readers.empty_bad_rows()
     bad = readers.describe_bad_rows(source, rows, present)
     good = rows.with_row_index("index").filter(readers.valid_expr(present))

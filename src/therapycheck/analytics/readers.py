@@ -2,8 +2,14 @@
 
 The happy path reads the four needed columns once, typed, and checks every row with a few
 column expressions in one pass; nothing is built per row in Python. Only when that pass
-finds a problem does the slow path run: it re-reads the raw text of the bad rows to say
-exactly what is wrong with each, with its line number.
+finds a problem does the slow path run: it re-reads the raw text of the first bad rows
+(at most MAX_DESCRIBED_BAD_ROWS, however many there are) to say exactly what is wrong
+with each, with its line number.
+
+A CSV must be UTF-8 from its first byte to its last: `check_utf8` reads the whole file in
+fixed-size blocks before anything else, so a bad byte anywhere stops the run (naming its
+line) instead of being replaced, and a file of random bytes is refused at once. These
+checks serve `therapycheck outcomes` and `therapycheck progress` alike.
 
 Line numbers: for CSV, "line N" counts the header as line 1, so the first data row is
 line 2 (as a text editor shows it, for files without line breaks inside quoted fields).
@@ -12,7 +18,9 @@ For Parquet there is no header: "row N" is the N-th data row, counting from 1.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +31,9 @@ from therapycheck.analytics.outcomes import KPI_INSTRUMENTS, MAX_SESSION
 from therapycheck.core.instruments import UnknownInstrument, all_instruments, get_instrument
 
 REQUIRED_COLUMNS = ("client_id", "session", "instrument", "score")
+# However many bad rows a file has, only this many are described (their count is exact).
+MAX_DESCRIBED_BAD_ROWS = 1000
+_UTF8_BLOCK = 1 << 20
 _TYPES: dict[str, pl.DataType] = {
     "client_id": pl.String(),
     "session": pl.Float64(),
@@ -43,14 +54,17 @@ class BadRow:
 
 
 class BadRowsError(ValueError):
-    """Bad rows were found and skipping was not asked for; names the first one."""
+    """Bad rows were found and skipping was not asked for; names the first one.
 
-    def __init__(self, rows: pl.DataFrame, unit: str) -> None:
+    `rows` describes the first bad rows (see MAX_DESCRIBED_BAD_ROWS); `total` counts them all.
+    """
+
+    def __init__(self, rows: pl.DataFrame, unit: str, total: int | None = None) -> None:
         first = BadRow(**rows.row(0, named=True))
-        more = f" ({rows.height} bad rows in all)" if rows.height > 1 else ""
-        hint = "; use --skip-bad-rows to leave bad rows out"
-        super().__init__(f"{unit} {first.line}: {first.reason}{more}{hint}")
-        self.first, self.rows = first, rows
+        self.first, self.rows, self.total = first, rows, max(total or 0, rows.height)
+        more = f" ({self.total} bad rows in all)" if self.total > 1 else ""
+        self.reason = f"{unit} {first.line}: {first.reason}{more}"
+        super().__init__(f"{self.reason}; use --skip-bad-rows to leave bad rows out")
 
 
 @dataclass(frozen=True)
@@ -80,6 +94,42 @@ def source_file(path: str | Path) -> SourceFile:
     raise InputError(f"cannot read {path}: use a .csv or .parquet file")
 
 
+def check_utf8(source: SourceFile) -> None:
+    """Refuse a CSV with any byte that is not UTF-8, naming its line; memory stays one block."""
+    if source.kind != "csv":
+        return  # Parquet strings are checked by the Parquet reader
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    offset = 0
+    lines = 1
+    try:
+        with source.path.open("rb") as handle:
+            while block := handle.read(_UTF8_BLOCK):
+                if block.isascii() and not decoder.getstate()[0]:
+                    lines += block.count(b"\n")  # plain ASCII is UTF-8: nothing to decode
+                    offset += len(block)
+                    continue
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as exc:
+                    # exc.object: the bytes kept from the last block (part of a character,
+                    # never a line break), then this block.
+                    line = lines + exc.object.count(b"\n", 0, exc.start)
+                    byte = offset - (len(exc.object) - len(block)) + exc.start + 1
+                    raise InputError(
+                        f"line {line} of {source.path.name} is not UTF-8 text (byte "
+                        f"{byte:,} of the file); save it as UTF-8"
+                    ) from None
+                lines += block.count(b"\n")
+                offset += len(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise InputError(
+            f"{source.path.name} ends in the middle of a character; it is not UTF-8 text"
+        ) from None
+    except OSError as exc:
+        raise InputError(f"cannot read {source.path}: {exc.strerror or exc}") from None
+
+
 def _header(source: SourceFile) -> list[str]:
     try:
         if source.kind == "parquet":
@@ -107,22 +157,29 @@ def _check_columns(source: SourceFile) -> None:
         )
 
 
-def read_rows(source: SourceFile) -> pl.DataFrame:
-    """The four needed columns, typed; a value that does not parse becomes null (found later)."""
+def read_rows(source: SourceFile, extra: tuple[str, ...] = ()) -> pl.DataFrame:
+    """The four needed columns, typed; a value that does not parse becomes null (found later).
+
+    `extra`: optional columns to bring along as text when the file has them (e.g. date).
+    Call `check_utf8` first: a CSV is read as strict UTF-8.
+    """
     _check_columns(source)
+    present = set(_header(source))
+    wanted = [*REQUIRED_COLUMNS, *(name for name in extra if name in present)]
+    types = {name: _TYPES.get(name, pl.String()) for name in wanted}
     try:
         if source.kind == "parquet":
-            frame = pl.read_parquet(source.path, columns=list(REQUIRED_COLUMNS))
+            frame = pl.read_parquet(source.path, columns=wanted)
             return frame.select(
-                pl.col(name).cast(kind, strict=False) for name, kind in _TYPES.items()
+                pl.col(name).cast(kind, strict=False) for name, kind in types.items()
             )
         return pl.read_csv(
             source.path,
-            columns=list(REQUIRED_COLUMNS),
-            schema_overrides=_TYPES,
+            columns=wanted,
+            schema_overrides=types,
             ignore_errors=True,
-            encoding="utf8-lossy",
-        ).select(REQUIRED_COLUMNS)
+            encoding="utf8",
+        ).select(wanted)
     except (OSError, pl.exceptions.PolarsError) as exc:
         if "more fields" in str(exc):
             raise InputError(_too_many_fields(source)) from exc
@@ -146,18 +203,21 @@ def _too_many_fields(source: SourceFile) -> str:
 def _raw_rows(source: SourceFile, indexes: pl.Series) -> pl.DataFrame:
     """The needed columns of some rows as text, to describe them (slow path only).
 
-    Scanned lazily and filtered by position, so only those rows are kept in memory.
+    Scanned lazily and filtered by position, so only those rows are kept in memory, and
+    only up to the last of them: a run that stops at an early bad row reads no further.
     """
     if source.kind == "parquet":
         scan = pl.scan_parquet(source.path).select(
             pl.col(name).cast(pl.String) for name in REQUIRED_COLUMNS
         )
     else:
-        scan = pl.scan_csv(source.path, infer_schema=False, encoding="utf8-lossy")
+        scan = pl.scan_csv(source.path, infer_schema=False, encoding="utf8")
     wanted = pl.col("index").is_in(indexes.implode())
+    last = int(indexes.max() or 0) + 1  # type: ignore[arg-type]
     return (
         scan.select(REQUIRED_COLUMNS)
         .with_row_index("index")
+        .head(last)
         .filter(wanted)
         .collect(engine="streaming")
         .sort("index")
@@ -177,7 +237,9 @@ def canonical_instruments(rows: pl.DataFrame) -> pl.DataFrame:
     column = pl.col("instrument")
     if rows.select(column.is_in(ids).all()).item():
         return rows
-    others = rows.filter(~column.is_in(ids))["instrument"].unique().drop_nulls().to_list()
+    # The distinct spellings only (no copy of the rows that use them).
+    spellings = rows.get_column("instrument").unique().drop_nulls().to_list()
+    others = [spelling for spelling in spellings if spelling not in ids]
     mapping: dict[str, str | None] = {}
     for spelling in others:
         try:
@@ -265,7 +327,7 @@ def _describe(raw: dict[str, str | None], row: dict[str, object]) -> str:
 def _session_problem(raw: str | None, value: object) -> str | None:
     if _text(raw) == "":
         return "session is missing"
-    if not isinstance(value, float):
+    if not isinstance(value, float) or not math.isfinite(value):
         return f"session {_text(raw)!r} is not a number"
     if value != int(value):
         return f"session {_text(raw)} is not a whole number"
@@ -277,7 +339,7 @@ def _session_problem(raw: str | None, value: object) -> str | None:
 def _score_problem(raw: str | None, value: object, instrument: str) -> str:
     if _text(raw) == "":
         return "score is missing"
-    if not isinstance(value, float):
+    if not isinstance(value, float) or not math.isfinite(value):
         return f"score {_text(raw)!r} is not a number"
     found = get_instrument(instrument)
     low, high = _plain(found.min), _plain(found.max)
@@ -290,9 +352,18 @@ def _plain(number: float) -> int | float:
     return int(number) if float(number).is_integer() else number
 
 
-def describe_bad_rows(source: SourceFile, rows: pl.DataFrame, present: list[str]) -> pl.DataFrame:
-    """The bad rows as a table (line, client_id, reason), in file order. Slow path only."""
-    flagged = rows.with_row_index("index").filter(~valid_expr(present)).sort("index")
+def describe_bad_rows(
+    source: SourceFile,
+    rows: pl.DataFrame,
+    present: list[str],
+    limit: int = MAX_DESCRIBED_BAD_ROWS,
+) -> pl.DataFrame:
+    """The first `limit` bad rows as a table (line, client_id, reason), in file order.
+
+    Slow path only; the work is bounded by `limit`, not by how many rows are bad.
+    """
+    # Lazy, so the filter stops at `limit` rows instead of copying every bad one first.
+    flagged = rows.lazy().with_row_index("index").filter(~valid_expr(present)).head(limit).collect()
     raw = _raw_rows(source, flagged["index"])
     reasons = [
         _describe(raw_row, row)

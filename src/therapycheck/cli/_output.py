@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import enum
 import json
+import os
 import sys
-from typing import Any, NoReturn
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, NoReturn
 
 import typer
 
@@ -33,11 +37,17 @@ def emit_json(document: Any) -> None:
     sys.stdout.flush()
 
 
-def fail(reason: str, code: int = EXIT_USAGE) -> NoReturn:
-    """One line on stderr, non-zero exit: the CLI's error contract."""
+def error_line(reason: str, code: int = EXIT_USAGE) -> int:
+    """Write the CLI's one error line on stderr; returns the exit code to use."""
     one_line = " ".join(str(reason).split())
     sys.stderr.write(f"error: {one_line}\n")
-    raise typer.Exit(code)
+    sys.stderr.flush()
+    return code
+
+
+def fail(reason: str, code: int = EXIT_USAGE) -> NoReturn:
+    """One line on stderr, non-zero exit: the CLI's error contract."""
+    raise typer.Exit(error_line(reason, code))
 
 
 def country_option(value: str | None) -> str | None:
@@ -67,3 +77,29 @@ def country_from_env() -> str | None:
         return parse_country(raw)
     except ConfigError as exc:
         fail(str(exc))
+
+
+@contextmanager
+def private_output(path: Path) -> Iterator[IO[bytes]]:
+    """Write `path` as a file only this user can read (0600), whatever the umask.
+
+    Every file the CLI writes can hold health data (scores, answers, bad rows with their
+    client ids), so none is ever readable by other accounts. An OSError is one line.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, 0o600)  # a file that was already there keeps its mode otherwise
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")
+
+
+def write_private(path: Path, text: str) -> None:
+    """`path.write_text(text)`, as a private file (see `private_output`)."""
+    with private_output(path) as handle:
+        handle.write(text.encode("utf-8"))

@@ -14,82 +14,52 @@ from typing import Any
 
 import polars as pl
 
-from therapycheck.cli._output import fail
+from therapycheck.analytics import readers
+from therapycheck.cli._output import fail, private_output
 from therapycheck.core.change import Point
-from therapycheck.core.instruments import UnknownInstrument, get_instrument
 
-REQUIRED_COLUMNS = ("client_id", "session", "instrument", "score")
 TRUE_WORDS = {"true", "1", "yes", "t", "y"}
+# Optional columns the commands use when a file has them.
+EXTRA_COLUMNS = ("date", "synthetic")
 
 
 @dataclass(frozen=True)
 class _Rows:
-    """Parsed score rows: one frame with typed columns plus how to name a row in errors."""
+    """Checked score rows: one frame with typed columns plus how to name a row in errors."""
 
     frame: pl.DataFrame
-    csv: bool
+    source: readers.SourceFile
 
     def where(self, index: int) -> str:
-        return f"row {index + 1} (line {index + 2})" if self.csv else f"row {index + 1}"
-
-
-def _read_table(path: Path) -> tuple[pl.DataFrame, bool]:
-    if not path.is_file():
-        fail(f"no such file: {path}")
-    is_parquet = path.suffix.lower() in {".parquet", ".pq"}
-    try:
-        if is_parquet:
-            frame = pl.read_parquet(path)
-            frame = frame.with_columns(pl.all().cast(pl.String))
-        else:
-            frame = pl.read_csv(path, infer_schema=False)
-    except Exception as exc:  # polars raises many error types for unreadable files
-        # Polars appends long hints on later lines; the first line says what is wrong.
-        fail(f"cannot read {path}: {str(exc).strip().splitlines()[0] if str(exc) else exc!r}")
-    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
-    if missing:
-        fail(f"{path} is missing the column(s): {', '.join(missing)}")
-    return frame, not is_parquet
-
-
-def _first_bad(frame: pl.DataFrame, mask: pl.Expr) -> int | None:
-    bad = frame.filter(mask)
-    return None if bad.is_empty() else int(bad["_row"][0])
-
-
-def _canonical_instruments(rows: _Rows, path: Path) -> pl.DataFrame:
-    names = rows.frame["instrument"].unique().to_list()
-    mapping: dict[str, str] = {}
-    for name in names:
-        try:
-            mapping[name] = get_instrument(str(name or "")).id
-        except UnknownInstrument:
-            index = _first_bad(rows.frame, pl.col("instrument").eq_missing(name))
-            reason = f"unknown instrument {name!r}" if name else "instrument is empty"
-            fail(f"{path}: {rows.where(index or 0)}: {reason}")
-    return rows.frame.with_columns(pl.col("instrument").replace_strict(mapping, default=None))
+        return f"{self.source.unit} {index + self.source.first_number}"
 
 
 def load_rows(path: Path) -> _Rows:
-    """Read and type-check a score file; the first bad row stops the run with its number."""
-    raw, is_csv = _read_table(path)
-    frame = raw.with_row_index("_row").with_columns(
+    """Read and check a score file with the same rules as `therapycheck outcomes`.
+
+    Strict UTF-8 over the whole file, the four columns, and every row checked (client id,
+    known instrument, whole session 0 to MAX_SESSION, score in the instrument's range and
+    whole for PHQ-9 and GAD-7); the first bad row stops the run with its line number.
+    """
+    try:
+        source = readers.source_file(path)
+        readers.check_utf8(source)
+        rows = readers.canonical_instruments(readers.read_rows(source, extra=EXTRA_COLUMNS))
+        present = readers.instruments_present(rows)
+        invalid = readers.count_bad(rows, present)
+        if invalid:
+            first = readers.describe_bad_rows(source, rows, present, limit=1)
+            raise readers.BadRowsError(first, source.unit, total=invalid)
+    except readers.InputError as exc:
+        fail(str(exc))
+    except readers.BadRowsError as exc:
+        fail(f"{path}: {exc.reason}")
+    frame = rows.with_row_index("_row").with_columns(
         pl.col("client_id").str.strip_chars(),
-        pl.col("instrument").str.strip_chars(),
-        pl.col("session").str.strip_chars().cast(pl.Int64, strict=False).alias("_session"),
-        pl.col("score").str.strip_chars().cast(pl.Float64, strict=False).alias("_score"),
+        pl.col("session").cast(pl.Int64).alias("_session"),
+        pl.col("score").alias("_score"),
     )
-    rows = _Rows(frame, is_csv)
-    checks = (
-        (pl.col("client_id").is_null() | (pl.col("client_id") == ""), "client_id is empty"),
-        (pl.col("_session").is_null(), "session must be a whole number"),
-        (pl.col("_score").is_null() | ~pl.col("_score").is_finite(), "score must be a number"),
-    )
-    for mask, reason in checks:
-        index = _first_bad(frame, mask)
-        if index is not None:
-            fail(f"{path}: {rows.where(index)}: {reason}")
-    return _Rows(_canonical_instruments(rows, path), is_csv)
+    return _Rows(frame, source)
 
 
 def _number(value: float) -> float | int:
@@ -109,7 +79,7 @@ def _points(rows: _Rows, frame: pl.DataFrame) -> list[Point]:
     seen: dict[int, float] = {}
     points = []
     has_date = "date" in frame.columns
-    for record in frame.sort("_session").iter_rows(named=True):
+    for record in frame.sort("_session", "_row").iter_rows(named=True):
         session, score = int(record["_session"]), float(record["_score"])
         where = rows.where(int(record["_row"]))
         if session in seen:
@@ -170,10 +140,8 @@ def instrument_rows(
 def write_rows(records: Iterable[dict[str, Any]], output: Path) -> None:
     """Write dict rows as CSV, or Parquet by the file's extension."""
     frame = pl.DataFrame(list(records))
-    try:
+    with private_output(output) as handle:
         if output.suffix.lower() in {".parquet", ".pq"}:
-            frame.write_parquet(output)
+            frame.write_parquet(handle)
         else:
-            frame.write_csv(output)
-    except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror or exc}")
+            frame.write_csv(handle)

@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from therapycheck import config
 from therapycheck.cli._output import (
     FORMAT_OPTION,
     Format,
@@ -33,10 +34,11 @@ from therapycheck.cli._output import (
     country_option,
     emit_json,
     fail,
+    write_private,
 )
 from therapycheck.core.checkup.bank import AnswersError, Question, question_bank
 from therapycheck.core.instruments import Instrument, get_instrument
-from therapycheck.core.plan import factor_label, when_text
+from therapycheck.core.plan import Action, factor_label, when_text
 from therapycheck.core.report import (
     CheckupReport,
     checkup_report,
@@ -45,7 +47,7 @@ from therapycheck.core.report import (
 )
 from therapycheck.core.safety import SafetyResponse, safety_response
 
-RESUME_NAME = "checkup-in-progress.json"
+RESUME_NAME = config.CHECKUP_RESUME_FILENAME
 STATE_VERSION = 1
 
 
@@ -54,11 +56,20 @@ STATE_VERSION = 1
 
 def data_dir() -> Path:
     """The same data directory as the web app (THERAPYCHECK_DATA_DIR, else the platform's)."""
-    from therapycheck.config import ConfigError, parse_data_dir
-
     try:
-        return parse_data_dir(os.environ.get("THERAPYCHECK_DATA_DIR"))
-    except ConfigError as exc:
+        return config.parse_data_dir(os.environ.get("THERAPYCHECK_DATA_DIR"))
+    except config.ConfigError as exc:
+        fail(str(exc))
+
+
+def _private_folder(folder: Path) -> None:
+    """The data folder as the web app keeps it (0700); a folder named by --resume-file that
+    already exists is left as it is."""
+    if folder.exists() and folder != data_dir():
+        return
+    try:
+        config.private_dir(folder)
+    except config.ConfigError as exc:
         fail(str(exc))
 
 
@@ -73,6 +84,9 @@ def _read_answers_file(path: Path) -> dict[str, Any]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         fail(f"answers file {path} is not valid JSON: {exc.msg} (line {exc.lineno})")
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit number; nesting too deep
+        reason = "it is nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        fail(f"answers file {path} cannot be read: {reason}")
     if not isinstance(doc, dict):
         fail(f"answers file {path} must hold a JSON object with an 'answers' key")
     return doc
@@ -122,20 +136,27 @@ def render_report(console: Console, report: CheckupReport) -> None:
         console.print("Nothing in your answers points to a clear problem.")
     console.print()
     console.print("[bold]What you can do next[/bold]")
-    for n, action in enumerate(report.plan.actions, start=1):
-        when = when_text(action.when)
-        if action.recheck_on:
-            when += f", check again on or after {action.recheck_on.isoformat()}"
-        console.print(f"\n[bold]{n}. {action.title}[/bold] ({when})")
-        for step in action.steps:
-            console.print(f"   - {step}")
-    if "talk_to_therapist" in report.plan.action_ids():
+    _print_actions(console, report.plan.actions, start=1)
+    if report.plan.later_actions:
+        console.print("\n[bold]When you're ready[/bold]")
+        _print_actions(console, report.plan.later_actions, start=len(report.plan.actions) + 1)
+    if report.plan.guide is not None:
         console.print()
         console.print(report.plan.guide.to_text(), highlight=False)
     if report.plan.switching:
         console.print(report.plan.switching.to_markdown(), highlight=False)
     if not report.crisis:
         render_safety(console, report.plan.safety)
+
+
+def _print_actions(console: Console, actions: tuple[Action, ...], *, start: int) -> None:
+    for n, action in enumerate(actions, start=start):
+        when = when_text(action.when)
+        if action.recheck_on:
+            when += f", check again on or after {action.recheck_on.isoformat()}"
+        console.print(f"\n[bold]{n}. {action.title}[/bold] ({when})")
+        for step in action.steps:
+            console.print(f"   - {step}")
 
 
 def _emit(report: CheckupReport, output: MarkdownFormat) -> None:
@@ -282,9 +303,9 @@ class Interview:
         return {**self._fresh(country), **state}
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.state, indent=2), encoding="utf-8")
+        _private_folder(self.path.parent)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        write_private(tmp, json.dumps(self.state, indent=2))
         tmp.replace(self.path)
 
     @property
@@ -555,8 +576,8 @@ class Interview:
         """Keep the finished answers as a normal answers file; clear the resume file."""
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
         target = self.path.parent / f"checkup-{stamp}.json"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+        _private_folder(target.parent)
+        write_private(target, json.dumps(doc, indent=2))
         self.path.unlink(missing_ok=True)
         return target
 

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from therapycheck.cli._output import FORMAT_OPTION, Format, emit_json, fail
+from therapycheck.cli._output import FORMAT_OPTION, Format, emit_json, fail, private_output
 
 if TYPE_CHECKING:
     from therapycheck.analytics.pipeline import OutcomeReport
@@ -48,7 +48,8 @@ SkipOption = Annotated[
 ReportOption = Annotated[
     Path | None,
     typer.Option(
-        "--report-bad-rows", help="Write the bad rows to this CSV (line, client_id, reason)."
+        "--report-bad-rows",
+        help="Write the bad rows to this CSV (line, client_id, reason; the first 1,000).",
     ),
 ]
 PerClientOption = Annotated[
@@ -69,7 +70,7 @@ def outcomes_command(
     from therapycheck.analytics.readers import BadRowsError, InputError
 
     try:
-        report = _run(file, skip_bad_rows, per_client is not None)
+        report = _run(file, skip_bad_rows, per_client is not None, report_bad_rows is not None)
     except BadRowsError as exc:
         if report_bad_rows is not None:
             _write_csv(exc.rows, report_bad_rows)
@@ -86,11 +87,19 @@ def outcomes_command(
     _print_table(report)
 
 
-def _run(file: Path, skip_bad_rows: bool, with_per_client: bool) -> OutcomeReport:
+def _run(file: Path, skip_bad_rows: bool, with_per_client: bool, report: bool) -> OutcomeReport:
     from therapycheck.analytics.pipeline import STEPS, analyse_file
+    from therapycheck.analytics.readers import MAX_DESCRIBED_BAD_ROWS
 
+    # Stopping at a bad row describes only that one, unless a report of them was asked for.
+    describe = MAX_DESCRIBED_BAD_ROWS if report else 1
+    options: dict[str, Any] = {
+        "skip_bad_rows": skip_bad_rows,
+        "with_per_client": with_per_client,
+        "describe": describe,
+    }
     if not _show_progress(file):
-        return analyse_file(file, skip_bad_rows=skip_bad_rows, with_per_client=with_per_client)
+        return analyse_file(file, **options)
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
@@ -100,9 +109,7 @@ def _run(file: Path, skip_bad_rows: bool, with_per_client: bool) -> OutcomeRepor
         def on_step(step: str) -> None:
             progress.update(task, description=f"{step} {file.name}", completed=STEPS.index(step))
 
-        return analyse_file(
-            file, skip_bad_rows=skip_bad_rows, with_per_client=with_per_client, on_step=on_step
-        )
+        return analyse_file(file, on_step=on_step, **options)
 
 
 def _show_progress(file: Path) -> bool:
@@ -119,10 +126,8 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _write_csv(frame: Any, target: Path) -> None:
-    try:
-        frame.write_csv(target)
-    except OSError as exc:
-        fail(f"cannot write {target}: {exc.strerror or exc}")
+    with private_output(target) as handle:
+        frame.write_csv(handle)
 
 
 def _percent(rate: float | None) -> str:

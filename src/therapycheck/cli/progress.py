@@ -13,11 +13,15 @@ from typing import Annotated, Any
 
 import typer
 
-from therapycheck.cli._output import FORMAT_OPTION, Format, emit_json, fail
-from therapycheck.core.change import SeriesStatus, series_status
+from therapycheck.cli._output import FORMAT_OPTION, Format, emit_json, fail, write_private
+from therapycheck.core.change import SeriesStatus
 from therapycheck.core.instruments import UnknownInstrument, get_instrument
 from therapycheck.core.synthetic import synthetic_training_set
-from therapycheck.core.trajectory import Classification, ExpectedResponseModel
+from therapycheck.core.trajectory import Classification, ExpectedResponseModel, series_progress
+
+# Bounds that keep `model synth` to seconds and a few hundred MB, whatever is typed.
+MAX_SYNTH_CLIENTS = 100_000
+MAX_SYNTH_SESSIONS = 100
 
 ScoreFile = Annotated[
     Path, typer.Argument(help="CSV or Parquet: client_id, session, instrument, score [, date]")
@@ -35,6 +39,8 @@ def _load_model(path: Path | None) -> ExpectedResponseModel | None:
         return ExpectedResponseModel.from_json(text)
     except ValueError as exc:
         fail(f"{path}: {exc}")
+    except RecursionError:
+        fail(f"{path}: the model file is nested too deeply to be a model")
 
 
 def _instrument_report(
@@ -43,6 +49,7 @@ def _instrument_report(
     return {
         "instrument": status.instrument,
         "status": status.status,
+        "label": status.label,
         "review_due": status.review_due,
         "explanation": status.explanation,
         "numbers": status.numbers,
@@ -81,12 +88,10 @@ def progress(
     reports = []
     for instrument_id, series in _score_file.client_series(rows, client, wanted).items():
         try:
-            status = series_status(instrument_id, series)
+            # The same judgement as the progress page and the report (core.trajectory).
+            status, classification = series_progress(instrument_id, series, expected_model)
         except ValueError as exc:
             fail(f"client {client}, {instrument_id}: {exc}")
-        classification = None
-        if expected_model is not None and expected_model.instrument == instrument_id:
-            classification = expected_model.classify(series)
         reports.append(_instrument_report(status, classification))
     document = {"client_id": client.strip(), "instruments": reports}
     if output_format is Format.json:
@@ -103,12 +108,14 @@ def _print_progress(document: dict[str, Any]) -> None:
     typer.echo(f"Client {document['client_id']}")
     for report in document["instruments"]:
         name = get_instrument(report["instrument"]).short_name
-        status = report["status"].replace("_", " ")
         review = " - time to review the plan" if report["review_due"] else ""
-        numbers = report["numbers"]
-        typer.echo(f"\n{name}: {status}{review}")
+        numbers, points = report["numbers"], report["points"]
+        typer.echo(f"\n{name}: {report['label']}{review}")
+        scores = f"{len(points)} score{'s' if len(points) != 1 else ''}"
+        span = f"session {points[0]['session']} to session {points[-1]['session']}"
         typer.echo(
-            f"  {numbers['sessions']} scores: first {numbers['first']}, latest {numbers['latest']}"
+            f"  {scores} from {span} ({numbers['sessions']} sessions): "
+            f"first {numbers['first']}, latest {numbers['latest']}"
         )
         typer.echo(_wrap(report["explanation"]))
         expected = report["expected"]
@@ -123,10 +130,13 @@ def synth(
     ],
     instrument: Annotated[str, typer.Option("--instrument", help="Instrument id")] = "phq9",
     clients: Annotated[
-        int, typer.Option("--clients", min=1, help="How many made-up clients")
+        int,
+        typer.Option("--clients", min=1, max=MAX_SYNTH_CLIENTS, help="How many made-up clients"),
     ] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same data)")] = 1,
-    max_sessions: Annotated[int, typer.Option("--max-sessions", min=2, help="Longest course")] = 16,
+    max_sessions: Annotated[
+        int, typer.Option("--max-sessions", min=2, max=MAX_SYNTH_SESSIONS, help="Longest course")
+    ] = 16,
     output_format: Format = FORMAT_OPTION,
 ) -> None:
     """Write a synthetic (made-up) training set; every row is labelled synthetic."""
@@ -171,10 +181,7 @@ def fit(
         model = ExpectedResponseModel.fit(triples, instrument_id, synthetic=synthetic)
     except ValueError as exc:
         fail(f"{file}: {exc}")
-    try:
-        output.write_text(json.dumps(model.to_json(), indent=2) + "\n", encoding="utf-8")
-    except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror or exc}")
+    write_private(output, json.dumps(model.to_json(), indent=2) + "\n")
     summary = _fit_summary(model, output)
     if output_format is Format.json:
         emit_json(summary)

@@ -6,24 +6,14 @@ because the personal app has no login (anyone who can reach the port could read 
 
 from __future__ import annotations
 
-import ipaddress
 import os
 
 import typer
 
 from therapycheck.cli._output import fail
+from therapycheck.config import is_loopback
 
 SETTINGS_MODULE = "therapycheck.web.settings"
-
-
-def is_loopback(host: str) -> bool:
-    name = host.strip().strip("[]").lower()
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 def setup_django() -> None:
@@ -56,6 +46,8 @@ def serve(
             f"personal mode only serves on this computer (127.0.0.1), not {host!r}; "
             "set THERAPYCHECK_MODE=clinic with accounts to serve other machines"
         )
+    for path in settings.THERAPYCHECK_REPAIRED_MODES:
+        typer.echo(f"made {path} private (only your user account can read it now)", err=True)
     if migrate:
         _migrate()
     import waitress

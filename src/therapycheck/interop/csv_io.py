@@ -14,6 +14,8 @@ import csv
 import datetime as dt
 import io
 import json
+import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -42,6 +44,11 @@ CHECKUP_COLUMNS = ("started_at", "completed_at", "status", "answers_json", "resu
 # Spreadsheet programs run a cell that starts with one of these as a formula.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_PROBLEMS_SHOWN = 20
+# Numbers as a person or a spreadsheet writes them: ASCII digits only (int() and float()
+# would also take "²", Arabic-Indic digits, "1_000", "nan" and "inf"), and never so long
+# that converting them costs anything.
+_WHOLE = re.compile(r"[0-9]{1,9}")
+_NUMBER = re.compile(r"-?[0-9]{1,9}(\.[0-9]{1,17})?")
 
 
 @dataclass(frozen=True)
@@ -232,9 +239,13 @@ def _read_date(text: str) -> dt.date:
 def _read_session(text: str) -> int | None:
     if not text:
         return None
-    if not text.isdigit():
-        raise ExchangeError(f"session {text!r} is not a whole number")
+    if not _WHOLE.fullmatch(text):
+        raise ExchangeError(f"session {_short(text)!r} is not a whole number")
     return int(text)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 20 else text[:20] + "…"
 
 
 def _read_items(cells: dict[str, str], count: int, name: str) -> tuple[int, ...]:
@@ -243,10 +254,9 @@ def _read_items(cells: dict[str, str], count: int, name: str) -> tuple[int, ...]
         text = cells.get(f"item_{n}", "")
         if not text:
             raise ExchangeError(f"{name} needs {count} answers; item_{n} is empty")
-        try:
-            answers.append(int(text))
-        except ValueError as exc:
-            raise ExchangeError(f"item_{n} {text!r} is not a whole number") from exc
+        if not _WHOLE.fullmatch(text):
+            raise ExchangeError(f"item_{n} {_short(text)!r} is not a whole number")
+        answers.append(int(text))
     extra = [k for k, v in cells.items() if k.startswith("item_") and v and _index(k) > count]
     if extra:
         raise ExchangeError(f"{name} has {count} questions but {extra[0]} is filled in")
@@ -261,10 +271,8 @@ def _index(column: str) -> int:
 def _check_score(text: str, measurement: MeasurementRecord) -> None:
     if not text:
         return
-    try:
-        given = float(text)
-    except ValueError as exc:
-        raise ExchangeError(f"score {text!r} is not a number") from exc
+    if not _NUMBER.fullmatch(text) or not math.isfinite(given := float(text)):
+        raise ExchangeError(f"score {_short(text)!r} is not a number")
     if measurement.total is not None and abs(given - float(measurement.total)) > 1e-9:
         raise ExchangeError(
             f"score {text} does not match the answers (they give {_number(measurement.total)})"

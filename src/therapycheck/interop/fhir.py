@@ -31,7 +31,7 @@ import json
 import re
 import uuid
 from collections import Counter
-from typing import Any
+from typing import Any, TypeGuard
 
 from pydantic import ValidationError
 
@@ -298,6 +298,10 @@ def _as_bundle_dict(document: dict[str, Any] | str | bytes) -> dict[str, Any]:
             raise ExchangeError(
                 f"the file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
             ) from exc
+        except ValueError as exc:  # e.g. a number with thousands of digits
+            raise ExchangeError(f"the file is not JSON this app can read ({exc})") from exc
+        except RecursionError:
+            raise ExchangeError("the file is nested too deeply to be a FHIR export") from None
     if not isinstance(document, dict):
         raise ExchangeError("the file is JSON but not a FHIR resource (expected an object)")
     kind = document.get("resourceType")
@@ -319,6 +323,10 @@ def _validate_bundle(bundle: dict[str, Any]) -> None:
     except (ValueError, TypeError, KeyError, LookupError) as exc:
         # fhir.resources raises plain errors for e.g. an unknown resourceType.
         raise ExchangeError(f"the Bundle is not valid FHIR R4B: {exc}") from exc
+    except RecursionError:
+        raise ExchangeError(
+            "the Bundle is nested too deeply (extensions inside extensions)"
+        ) from None
 
 
 def _describe_location(bundle: dict[str, Any], loc: tuple[Any, ...] | list[Any]) -> str:
@@ -424,16 +432,17 @@ def _read_instant(value: Any, what: str) -> dt.datetime:
         raise ExchangeError(f"{what} is missing")
     try:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
+        aware = parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+        return aware.astimezone(dt.UTC)
+    except (ValueError, OverflowError) as exc:
         raise ExchangeError(f"{what} is not a valid date and time: {value!r}") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def _read_session(resource: dict[str, Any]) -> int | None:
     for extension in resource.get("extension") or []:
         if extension.get("url") == EXT_SESSION:
             value = extension.get("valueInteger")
-            if not isinstance(value, int) or value < 0:
+            if not _is_whole(value) or value < 0:
                 raise ExchangeError(f"the session number must be a whole number, got {value!r}")
             return value
     return None
@@ -457,7 +466,7 @@ def _read_response(resource: dict[str, Any]) -> MeasurementRecord:
         link = str(item.get("linkId"))
         answers = item.get("answer") or []
         value = answers[0].get("valueInteger") if answers else None
-        if not isinstance(value, int) or isinstance(value, bool):
+        if not _is_whole(value):
             raise ExchangeError(f"{info.short_name} question {link} needs a whole-number answer")
         by_link[link] = value
     expected = [str(n) for n in range(1, info.item_count + 1)]
@@ -472,14 +481,31 @@ def _read_response(resource: dict[str, Any]) -> MeasurementRecord:
     return scored_measurement(instrument_id, answers_tuple, taken_on, _read_session(resource))
 
 
+def _is_whole(value: object) -> TypeGuard[int]:
+    """A JSON whole number (true and false are not numbers, whatever Python says)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _read_journal(resource: dict[str, Any]) -> JournalRecord:
     values: dict[str, Any] = {}
     for component in resource.get("component") or []:
         code = _record_code_of(component.get("code"))
-        if code in _JOURNAL_INT_FIELDS:
-            values[code] = component.get("valueInteger")
-        elif code in _JOURNAL_TEXT_FIELDS:
-            values[code] = str(component.get("valueString") or "")
+        # Both spellings: the export writes feeling_before; early docs said feeling-before.
+        field = code.replace("-", "_") if code else None
+        if field in _JOURNAL_INT_FIELDS:
+            value = component.get("valueInteger")
+            if not _is_whole(value):
+                given = {k: v for k, v in component.items() if k.startswith("value")}
+                raise ExchangeError(
+                    f"the journal's {field} must be a whole number from 0 to 10 "
+                    f"(valueInteger), not {given or 'empty'}"
+                )
+            values[field] = value
+        elif field in _JOURNAL_TEXT_FIELDS:
+            text = component.get("valueString")
+            if not isinstance(text, str):
+                raise ExchangeError(f"the journal's {field} must be text (valueString)")
+            values[field] = text
     return JournalRecord(
         date=_read_date(resource.get("effectiveDateTime"), "the journal entry date"),
         session_number=_read_session(resource),

@@ -12,12 +12,15 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from therapycheck.config import ConfigError, load_config
+from therapycheck.config import ConfigError, load_config, secure_storage
 
 WEB_DIR = Path(__file__).resolve().parent
 
 try:
     CONFIG = load_config(os.environ)
+    # Data folder 0700, database and its side files 0600, whatever the umask; wider
+    # modes are repaired (and listed here), or start-up stops when they cannot be.
+    THERAPYCHECK_REPAIRED_MODES = secure_storage(CONFIG)
 except ConfigError as exc:
     raise ImproperlyConfigured(f"therapycheck configuration: {exc}") from None
 
@@ -79,12 +82,21 @@ TEMPLATES = [
 DATABASES = {"default": CONFIG.database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-if CONFIG.database["ENGINE"].endswith("sqlite3") and not CONFIG.database["NAME"].startswith(":"):
-    # The SQLite file lives in the data dir; create the folder so the first start works.
-    Path(CONFIG.database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+if CONFIG.database["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {})
-    # waitress runs several threads: wait for a lock instead of failing at once.
-    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+    DATABASES["default"]["OPTIONS"].update(
+        {
+            # waitress runs several threads, and two tabs can save at once: a writer waits
+            # up to this many seconds for the lock instead of failing at once...
+            "timeout": 30,
+            # ...and takes the write lock when its transaction starts, so a transaction
+            # that read first never fails when it comes to write ("database is locked").
+            "transaction_mode": "IMMEDIATE",
+            # Readers never block the writer (write-ahead log); deleted content is
+            # overwritten, so a deleted journal entry does not linger in free pages.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA secure_delete=ON;",
+        }
+    )
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -111,6 +123,12 @@ if CONFIG.mode == "clinic" and not CONFIG.debug:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# A form post (not a file) may be this large. Far above the largest valid form (a journal
+# entry at its length limits), so an over-long entry reaches the form, which says so and
+# keeps the text on screen instead of a bare "Bad Request". Uploads are streamed to a
+# temporary file above FILE_UPLOAD_MAX_MEMORY_SIZE and capped by the import form.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
 
 LOGGING = {
     "version": 1,

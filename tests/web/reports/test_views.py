@@ -74,9 +74,12 @@ def test_the_status_words_come_from_the_core_series_status(
 ) -> None:
     from therapycheck.core.change import Point, series_status
 
-    status = series_status("phq9", [Point(m.session_number, m.total) for m in phq9_series])
+    points = [Point(m.session_number, m.total, m.taken_on) for m in phq9_series]
+    status = series_status("phq9", points)
     html = _main(client.get("/report/"))
     assert status.explanation.split(".")[0].replace("'", "&#x27;") in html
+    # Issue 12: the report shows the same words as the progress page (the core's label).
+    assert f"<strong>{status.label}.</strong>" in html
 
 
 def test_a_safety_flag_in_the_latest_score_puts_crisis_resources_first(

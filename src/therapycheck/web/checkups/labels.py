@@ -12,6 +12,7 @@ from typing import Any
 
 from therapycheck.core import plan as core_plan
 from therapycheck.core.checkup.model import SEVERITY_LABELS
+from therapycheck.core.result import StoredAction, StoredFinding
 from therapycheck.web.pages.learn import APPROACH_ANCHORS
 
 # The core's tables, so every output uses the same words and order.
@@ -43,23 +44,18 @@ def factor_title(factor: str) -> str:
     return _tidy(core_plan.factor_label(factor))
 
 
-def finding_title(finding: Mapping[str, Any]) -> str:
+def finding_title(finding: StoredFinding) -> str:
     """The core's own label for a finding when it gives one; ours otherwise."""
-    label = finding.get("label")
-    if isinstance(label, str) and label:
-        return _tidy(label)
-    return factor_title(str(finding.get("factor", "")))
+    return _tidy(finding.label) if finding.label else factor_title(finding.factor)
 
 
-def action_title(action: Mapping[str, Any]) -> str:
-    title = action.get("title")
-    if isinstance(title, str) and title:
-        return title
-    action_id = str(action.get("action", ""))
+def action_title(action: StoredAction) -> str:
+    if action.title:
+        return action.title
     try:
-        return core_plan.action_title(action_id)
+        return core_plan.action_title(action.action)
     except KeyError:
-        return _tidy(action_id)
+        return _tidy(action.action)
 
 
 def learn_link(factor: str, answers: Mapping[str, Any]) -> tuple[str, str] | None:

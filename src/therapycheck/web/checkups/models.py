@@ -6,6 +6,13 @@ from typing import Any
 
 from django.db import models
 
+from therapycheck.core.result import StoredResult, read_result
+
+# The most check-ups one person keeps: one a month for more than eight years. The cap
+# keeps the largest export the app can write within what its import accepts (each
+# check-up carries the person's score history; tests/web/exchange/test_limits.py).
+MAX_CHECKUPS = 100
+
 
 class Checkup(models.Model):
     class Status(models.TextChoices):
@@ -72,13 +79,20 @@ class Checkup(models.Model):
         raw = self.answers.get("measures") if isinstance(self.answers, dict) else None
         return dict(raw) if isinstance(raw, dict) else {}
 
-    @property
-    def result_doc(self) -> dict[str, Any]:
-        """The frozen result as a dict, whatever was stored (an import may hold anything)."""
-        return dict(self.result) if isinstance(self.result, dict) else {}
+    def stored_result(self) -> StoredResult | None:
+        """The frozen result, typed; None when there is none or it cannot be read.
 
-    def factors(self) -> list[str]:
-        """Factor ids of the result, most important first."""
-        findings = self.result_doc.get("findings")
-        findings = findings if isinstance(findings, list) else []
-        return [f["factor"] for f in findings if isinstance(f, dict) and "factor" in f]
+        An import may have brought anything; pages show an unreadable result as such
+        (and offer to delete it) instead of failing.
+        """
+        if self.result is None:
+            return None
+        try:
+            return read_result(self.result)
+        except ValueError:
+            return None
+
+    def factors(self) -> tuple[str, ...]:
+        """Factor ids of the result, most important first (none when it cannot be read)."""
+        result = self.stored_result()
+        return result.factors() if result is not None else ()

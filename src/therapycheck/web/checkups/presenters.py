@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import Any
 
 from therapycheck.core.checkup.bank import question_bank
-from therapycheck.core.instruments import get_instrument
+from therapycheck.core.instruments import UnknownInstrument, get_instrument
+from therapycheck.core.result import StoredAction, StoredFinding, StoredResult
 from therapycheck.web.checkups import labels, services, wizard
 from therapycheck.web.checkups.models import Checkup
 
@@ -188,85 +188,56 @@ def error_list(
 
 
 def summary(checkup: Checkup) -> dict[str, Any]:
-    """One line about a finished check-up, for lists."""
-    factors = checkup.factors()
+    """One line about a finished check-up, for lists (an unreadable result lists no points)."""
+    result = checkup.stored_result()
+    factors = result.factors() if result is not None else ()
     return {
         "checkup": checkup,
         "when": checkup.completed_at,
         "top": [labels.factor_title(f) for f in factors[:3]],
-        "crisis": bool(_as_map(checkup.result_doc.get("safety")).get("crisis")),
+        "crisis": result is not None and result.crisis,
     }
 
 
-def _as_map(value: Any) -> dict[str, Any]:
-    return dict(value) if isinstance(value, Mapping) else {}
-
-
-def _as_list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list | tuple) else []
-
-
-def result_view(checkup: Checkup) -> dict[str, Any]:
-    """The frozen result, laid out; anything of an unexpected shape is left out."""
-    result = checkup.result_doc
-    answers = wizard.answers_of(checkup.answers or {})
-    safety = _as_map(result.get("safety"))
-    findings = [f for f in _as_list(result.get("findings")) if isinstance(f, Mapping)]
-    actions = _as_list(result.get("actions"))
+def result_view(result: StoredResult, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The frozen result, laid out for the results and print pages."""
     return {
-        "safety": safety,
-        "crisis": bool(safety.get("crisis")),
-        "findings": [_finding(f, answers) for f in findings],
-        "action_groups": _action_groups(actions),
-        "guide": guide_blocks(result.get("guide"), actions),
-        "switching": switching_view(result.get("switching")),
-        "consultation_questions": [str(q) for q in _as_list(result.get("consultation_questions"))],
-        "scores": scores(result.get("measures")),
-        "misconduct": any(f.get("factor") == "boundary_violation" for f in findings),
+        "safety": result.safety,
+        "crisis": result.crisis,
+        "findings": [_finding(f, answers) for f in result.findings],
+        # In the plan's own order (it follows the findings); nothing here re-sorts it.
+        "actions": [_action(a) for a in result.actions],
+        "later_actions": [_action(a) for a in result.later_actions],
+        "guide": guide_blocks(result),
+        "switching": result.switching,
+        "consultation_questions": list(result.consultation_questions),
+        "scores": scores(result),
+        "misconduct": "boundary_violation" in result.factors(),
     }
 
 
-def _finding(finding: Mapping[str, Any], answers: Mapping[str, Any]) -> dict[str, Any]:
-    factor = str(finding.get("factor", ""))
-    severity = str(finding.get("severity", ""))
-    learn = labels.learn_link(factor, answers)
+def _finding(finding: StoredFinding, answers: Mapping[str, Any]) -> dict[str, Any]:
+    learn = labels.learn_link(finding.factor, answers)
     return {
-        "factor": factor,
+        "factor": finding.factor,
         "title": labels.finding_title(finding),
-        "severity": severity,
-        "severity_title": labels.SEVERITY_TITLES.get(severity, severity.capitalize()),
-        "why": [str(w) for w in _as_list(finding.get("why"))],
+        "severity": finding.severity,
+        "severity_title": labels.SEVERITY_TITLES.get(finding.severity, finding.severity),
+        "why": list(finding.why),
         "learn_url": learn[0] if learn else "",
         "learn_text": learn[1] if learn else "",
     }
 
 
-def _action_groups(actions: list[Any]) -> list[dict[str, Any]]:
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for action in actions:
-        if not isinstance(action, Mapping):
-            continue
-        when = str(action.get("when") or "over_next_sessions")
-        groups.setdefault(when, []).append(
-            {
-                "action": action.get("action"),
-                "title": labels.action_title(action),
-                "steps": [str(s) for s in _as_list(action.get("steps"))],
-                "sessions": action.get("sessions"),
-                "recheck_on": _date(action.get("recheck_on")),
-            }
-        )
-    order = [w for w in labels.WHEN_ORDER if w in groups] + [
-        w for w in groups if w not in labels.WHEN_ORDER
-    ]
-    return [
-        {
-            "when": w,
-            "title": labels.WHEN_TITLES.get(w, w.replace("_", " ").capitalize()),
-            "actions": groups[w],
-        }
-        for w in order
-    ]
+def _action(action: StoredAction) -> dict[str, Any]:
+    return {
+        "action": action.action,
+        "title": labels.action_title(action),
+        "when": labels.WHEN_TITLES.get(action.when, action.when),
+        "steps": list(action.steps),
+        "sessions": action.sessions,
+        "recheck_on": action.recheck_on,
+    }
 
 
 # The conversation guide's parts (core.plan.ConversationGuide), in reading order.
@@ -280,109 +251,35 @@ GUIDE_PARTS = (
 )
 
 
-def guide_blocks(guide: Any, actions: list[Any]) -> list[dict[str, Any]]:
+def guide_blocks(result: StoredResult) -> list[dict[str, Any]]:
     """The guide, shown only when the plan says to talk it over with the therapist.
 
     For safety and misconduct the plan leaves `talk_to_therapist` out on purpose, and
     then a script for talking it through would send the wrong message.
     """
-    wanted = any(isinstance(a, Mapping) and a.get("action") == "talk_to_therapist" for a in actions)
-    if not wanted or not isinstance(guide, Mapping):
+    guide = result.guide
+    if guide is None or "talk_to_therapist" not in result.action_ids():
         return []
-    out = []
-    for key, heading in GUIDE_PARTS:
-        out.extend(blocks(guide.get(key), heading))
-    known = {k for k, _ in GUIDE_PARTS}
-    for key, value in guide.items():
-        if key not in known:
-            out.extend(blocks(value, _tidy_key(key)))
-    return out
-
-
-def switching_view(switching: Any) -> dict[str, Any] | None:
-    if not isinstance(switching, Mapping):
-        return None
-    sections = [
-        {"heading": str(s.get("heading", "")), "items": [str(i) for i in _as_list(s.get("items"))]}
-        for s in _as_list(switching.get("sections"))
-        if isinstance(s, Mapping)
-    ]
-    return {
-        "title": str(switching.get("title") or "If you decide to change therapist"),
-        "note": str(switching.get("note") or ""),
-        "closure_advised": bool(switching.get("closure_advised", True)),
-        "sections": sections,
-    }
-
-
-def _date(value: Any) -> datetime.date | str | None:
-    """An ISO date as a date (templates format it); anything else as it came."""
-    if isinstance(value, str):
-        try:
-            return datetime.date.fromisoformat(value)
-        except ValueError:
-            return value
-    return value if isinstance(value, datetime.date) else None
-
-
-def blocks(value: Any, heading: str = "") -> list[dict[str, Any]]:
-    """Any nested text structure as [{"heading", "paragraphs", "items"}] blocks, in order.
-
-    The guide and the switching checklist come from the core as plain data (strings,
-    lists and dicts); this keeps their order and wording and only lays them out.
-    """
-    if value is None or value == "" or value == [] or value == {}:
-        return []
-    if isinstance(value, str):
-        return [{"heading": heading, "paragraphs": [value], "items": []}]
-    if isinstance(value, list | tuple):
-        if all(isinstance(v, str) for v in value):
-            return [{"heading": heading, "paragraphs": [], "items": [str(v) for v in value]}]
-        out: list[dict[str, Any]] = []
-        for v in value:
-            out.extend(blocks(v, heading))
-        return out
-    if isinstance(value, Mapping):
-        out = []
-        for key, inner in value.items():
-            if key in {"id", "applies", "kind"} or isinstance(inner, bool):
-                continue
-            if key in {"title", "heading"} and isinstance(inner, str):
-                out.append({"heading": inner, "paragraphs": [], "items": []})
-                continue
-            out.extend(blocks(inner, _tidy_key(key)))
-        return _merge(out)
-    return [{"heading": heading, "paragraphs": [str(value)], "items": []}]
-
-
-def _merge(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Fold a bare heading into the block that follows it."""
     out: list[dict[str, Any]] = []
-    for block in items:
-        if out and not out[-1]["paragraphs"] and not out[-1]["items"] and not block["heading"]:
-            out[-1] = {**block, "heading": out[-1]["heading"]}
-        else:
-            out.append(block)
+    for key, heading in GUIDE_PARTS:
+        part: str | tuple[str, ...] = getattr(guide, key)
+        if isinstance(part, str):
+            if part:
+                out.append({"heading": heading, "paragraphs": [part], "items": []})
+        elif part:
+            out.append({"heading": heading, "paragraphs": [], "items": list(part)})
     return out
 
 
-def _tidy_key(key: str) -> str:
-    text = str(key).replace("_", " ").strip()
-    return text[:1].upper() + text[1:]
-
-
-def scores(measures: Any) -> list[dict[str, Any]]:
-    if not isinstance(measures, Mapping):
-        return []
+def scores(result: StoredResult) -> list[dict[str, Any]]:
+    """The questionnaires answered inside the check-up, with the score they had then."""
     out = []
-    for inst_id, data in measures.items():
-        if not isinstance(data, Mapping):
-            continue
+    for inst_id, score in result.measures.items():
         try:
-            name = get_instrument(str(inst_id)).name
-        except Exception:  # an instrument removed since: still show the stored score
-            name = str(inst_id)
-        out.append({"name": name, "total": data.get("total"), "band": data.get("band") or ""})
+            name = get_instrument(inst_id).name
+        except UnknownInstrument:  # removed since then: still show the stored score
+            name = inst_id
+        out.append({"name": name, "total": score.total, "band": score.band or ""})
     return out
 
 

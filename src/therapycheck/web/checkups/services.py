@@ -17,9 +17,19 @@ from django.utils import timezone
 from therapycheck.web.accounts.models import Person
 from therapycheck.web.accounts.safety import mark_safety_event
 from therapycheck.web.checkups import wizard
-from therapycheck.web.checkups.models import Checkup
+from therapycheck.web.checkups.models import MAX_CHECKUPS, Checkup
 
 SAFETY_SOURCE = "checkup"
+
+
+class TooManyCheckups(Exception):
+    """The person keeps MAX_CHECKUPS check-ups already; an old one must go first."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"You have {MAX_CHECKUPS} check-ups saved, the most this app keeps. To start a new "
+            "one, delete an old one first (Settings & data, then Your data)."
+        )
 
 
 def in_progress(person: Person) -> Checkup | None:
@@ -40,6 +50,8 @@ def start_or_resume(person: Person) -> Checkup:
     existing = in_progress(person)
     if existing is not None:
         return existing
+    if Checkup.objects.filter(person=person).count() >= MAX_CHECKUPS:
+        raise TooManyCheckups
     now = timezone.now()
     try:
         with transaction.atomic():

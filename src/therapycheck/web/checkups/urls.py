@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.start, name="start"),
     path("<int:pk>/", views.results, name="results"),
     path("<int:pk>/print/", views.print_view, name="print"),
+    path("<int:pk>/delete/", views.delete, name="delete"),
     path("<int:pk>/add-to-progress/", views.add_scores, name="add_scores"),
     re_path(
         r"^(?P<pk>[0-9]{1,18})/(?P<kind>section|measure)/(?P<ref>[A-Za-z0-9_-]+)/$",

@@ -11,7 +11,9 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from therapycheck.core.result import StoredResult
 from therapycheck.web.accounts.current import current_person
+from therapycheck.web.accounts.models import Person
 from therapycheck.web.checkups import presenters, services, wizard
 from therapycheck.web.checkups.forms import AddScoresForm
 from therapycheck.web.checkups.models import Checkup
@@ -52,21 +54,10 @@ def start(request: HttpRequest) -> HttpResponse:
     person = current_person(request)
     error = ""
     if request.method == "POST":
-        action = request.POST.get("action", "")
-        if action in {"start", "resume"}:
-            return HttpResponseRedirect(resume_url(services.start_or_resume(person)))
-        if action == "restart":
-            if request.POST.get("confirm") == "yes":
-                checkup_id = _int_or_none(request.POST.get("checkup"))
-                fresh = (
-                    services.restart(person, checkup_id)
-                    if checkup_id is not None
-                    else services.start_or_resume(person)
-                )
-                return HttpResponseRedirect(resume_url(fresh))
-            error = "To start again, tick the box to confirm that your saved answers can go."
-        else:
-            error = "Please choose one of the buttons below."
+        try:
+            return _start_action(request, person)
+        except (services.TooManyCheckups, _StartError) as exc:
+            error = str(exc)
     unfinished = services.in_progress(person)
     context = {
         "unfinished": unfinished,
@@ -76,6 +67,28 @@ def start(request: HttpRequest) -> HttpResponse:
         "error": error,
     }
     return render(request, "checkups/start.html", context, status=400 if error else 200)
+
+
+def _start_action(request: HttpRequest, person: Person) -> HttpResponse:
+    """Start, resume or restart (raises TooManyCheckups when a new one cannot be kept)."""
+    action = request.POST.get("action", "")
+    if action in {"start", "resume"}:
+        return HttpResponseRedirect(resume_url(services.start_or_resume(person)))
+    if action != "restart":
+        raise _StartError("Please choose one of the buttons below.")
+    if request.POST.get("confirm") != "yes":
+        raise _StartError("To start again, tick the box to confirm that your saved answers can go.")
+    checkup_id = _int_or_none(request.POST.get("checkup"))
+    fresh = (
+        services.restart(person, checkup_id)
+        if checkup_id is not None
+        else services.start_or_resume(person)
+    )
+    return HttpResponseRedirect(resume_url(fresh))
+
+
+class _StartError(Exception):
+    """A start-page form that cannot be acted on; the message says what to do."""
 
 
 def _step_title(checkup: Checkup) -> str:
@@ -262,9 +275,38 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     checkup = _owned(request, pk)
     if not checkup.is_completed:
         return HttpResponseRedirect(resume_url(checkup))
-    context = _results_context(checkup)
+    result = checkup.stored_result()
+    if result is None:
+        return _unreadable(request, checkup)
+    context = _results_context(checkup, result)
     context.update(_add_scores_context(checkup, None))
     return render(request, "checkups/results.html", context)
+
+
+def _unreadable(request: HttpRequest, checkup: Checkup) -> HttpResponse:
+    """A finished check-up whose stored result cannot be read (an odd import): say so."""
+    return render(request, "checkups/unreadable.html", {"checkup": checkup})
+
+
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete one check-up (asks first; only a POST deletes)."""
+    done_url = reverse("checkups:start")
+    checkup = Checkup.objects.filter(pk=min(pk, MAX_PK), person=current_person(request)).first()
+    if checkup is None:
+        if request.method == "POST":
+            messages.info(request, "That check-up was already deleted.")
+            return HttpResponseRedirect(done_url)
+        raise Http404("No such check-up.")
+    when = checkup.completed_at or checkup.started_at
+    if request.method == "POST":
+        checkup.delete()
+        messages.success(request, f"The check-up of {when:%d %B %Y} was deleted.")
+        return HttpResponseRedirect(done_url)
+    kind = "check-up" if checkup.is_completed else "unfinished check-up"
+    cancel = reverse("checkups:results", args=[checkup.pk]) if checkup.is_completed else done_url
+    what = f"your {kind} of {when:%d %B %Y}, with its answers and results"
+    return render(request, "tracking/confirm_delete.html", {"what": what, "cancel_url": cancel})
 
 
 @require_http_methods(["GET", "POST"])
@@ -291,7 +333,10 @@ def add_scores(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             _tell(request, added)
             return HttpResponseRedirect(results_url)
-    context = _results_context(checkup)
+    result = checkup.stored_result()
+    if result is None:
+        return _unreadable(request, checkup)
+    context = _results_context(checkup, result)
     context.update(_add_scores_context(checkup, form))
     return render(request, "checkups/results.html", context, status=400)
 
@@ -337,14 +382,17 @@ def print_view(request: HttpRequest, pk: int) -> HttpResponse:
     checkup = _owned(request, pk)
     if not checkup.is_completed:
         raise Http404("This check-up is not finished yet.")
-    return render(request, "checkups/print.html", _results_context(checkup))
+    result = checkup.stored_result()
+    if result is None:
+        return _unreadable(request, checkup)
+    return render(request, "checkups/print.html", _results_context(checkup, result))
 
 
-def _results_context(checkup: Checkup) -> dict[str, Any]:
+def _results_context(checkup: Checkup, result: StoredResult) -> dict[str, Any]:
     earlier = services.completed(checkup.person)
     return {
         "checkup": checkup,
-        "result": presenters.result_view(checkup),
+        "result": presenters.result_view(result, wizard.answers_of(checkup.answers)),
         "comparison": presenters.comparison_view(services.compare(checkup, earlier)),
         "earlier": [presenters.summary(c) for c in earlier if c.pk != checkup.pk],
     }

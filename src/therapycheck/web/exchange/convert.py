@@ -68,10 +68,13 @@ def journal_record(j: JournalEntry) -> JournalRecord:
 
 def checkup_record(c: Checkup) -> CheckupRecord:
     answers: dict[str, Any] = c.answers if isinstance(c.answers, dict) else {}
+    # Exported exactly as stored when it can be read back; an unreadable one (an old
+    # import) would only be left out again by the import, so it goes out empty.
+    result = c.result if c.stored_result() is not None else None
     return CheckupRecord(
         status=c.status,
         answers=answers,
-        result=c.result if isinstance(c.result, dict) else None,
+        result=result,
         started_at=c.started_at,
         completed_at=c.completed_at,
     )

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from therapycheck.interop import ExchangeError, export_bundle, export_csv
 from therapycheck.web.accounts.current import current_person
+from therapycheck.web.checkups.models import Checkup
 from therapycheck.web.exchange import services
 from therapycheck.web.exchange.convert import records_for
 from therapycheck.web.exchange.forms import DeleteForm, ImportForm
@@ -47,10 +48,12 @@ def data_home(request: HttpRequest) -> HttpResponse:
 def _home(
     request: HttpRequest, form: ImportForm, error: str | None = None, status: int = 200
 ) -> HttpResponse:
-    records = records_for(current_person(request))
+    person = current_person(request)
+    records = records_for(person)
     context = {
         "form": form,
         "counts": records.counts(),
+        "checkups": Checkup.objects.filter(person=person).order_by("-started_at", "-pk"),
         "import_error": error,
         "clinic": settings.THERAPYCHECK_MODE == "clinic",
     }
@@ -94,31 +97,31 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         plan = services.plan_import(person, kind, records)
     except ExchangeError as exc:
         return _home(request, ImportForm(), error=_sentence(str(exc)), status=400)
-    request.session[PENDING_KEY] = data.decode("utf-8-sig")
+    request.session[PENDING_KEY] = services.keep_pending(person, data)
     return render(request, "exchange/preview.html", {"plan": plan})
 
 
 @require_POST
 def import_confirm(request: HttpRequest) -> HttpResponse:
-    text = request.session.get(PENDING_KEY)
-    if not isinstance(text, str):
+    person = current_person(request)
+    pending_id = request.session.pop(PENDING_KEY, None)
+    data = services.pending_data(person, pending_id)
+    if data is None:
         messages.info(request, "There was nothing waiting to be imported. Choose a file first.")
         return redirect("exchange:home")
-    person = current_person(request)
     try:
-        kind, records = services.read_upload(text.encode("utf-8"))
+        kind, records = services.read_upload(data)
         plan = services.plan_import(person, kind, records)
         services.apply_import(person, plan)
     except ExchangeError as exc:
-        request.session.pop(PENDING_KEY, None)
         return _home(request, ImportForm(), error=_sentence(str(exc)), status=400)
     except DatabaseError:
         # The transaction rolled back: nothing of this import was kept.
         logger.exception("import could not be saved")
-        request.session.pop(PENDING_KEY, None)
         reason = "The data could not be saved, so none of it was kept. Please try again."
         return _home(request, ImportForm(), error=reason, status=400)
-    request.session.pop(PENDING_KEY, None)
+    finally:
+        services.drop_pending(person, pending_id)
     messages.success(request, _imported_message(plan))
     for line in plan.skipped:
         messages.info(request, line)
@@ -127,7 +130,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def import_cancel(request: HttpRequest) -> HttpResponse:
-    request.session.pop(PENDING_KEY, None)
+    services.drop_pending(current_person(request), request.session.pop(PENDING_KEY, None))
     messages.info(request, "Import cancelled. Nothing was changed.")
     return redirect("exchange:home")
 
@@ -138,7 +141,8 @@ def delete_all(request: HttpRequest) -> HttpResponse:
     form = DeleteForm(request.POST) if request.method == "POST" else DeleteForm()
     if request.method == "POST" and form.is_valid():
         services.delete_everything(person)
-        request.session.pop(PENDING_KEY, None)
+        # Personal mode ended every session already; this one gets a fresh, empty one.
+        request.session.flush()
         return redirect("exchange:deleted")
     counts = records_for(person).counts()
     status = 400 if request.method == "POST" else 200

@@ -346,6 +346,11 @@ def _findings(pdf: ReportPDF, data: ReportData) -> None:
         _text(pdf, f"Scores in that check-up: {scores}.", size=SMALL)
 
 
+def _action_line(action: dict[str, str]) -> str:
+    line = f"{action['when']}: {action['title']}" if action["when"] else action["title"]
+    return f"{line}. {action['first_step']}" if action.get("first_step") else line
+
+
 def _actions(pdf: ReportPDF, data: ReportData) -> None:
     if not data.actions:
         return
@@ -353,7 +358,7 @@ def _actions(pdf: ReportPDF, data: ReportData) -> None:
     if data.other_actions:
         more = f" (the first {len(data.actions)} of {len(data.actions) + data.other_actions})"
     _heading(pdf, "Next steps" + more)
-    _bullets(pdf, [f"{a['when']}: {a['title']}" if a["when"] else a["title"] for a in data.actions])
+    _bullets(pdf, [_action_line(a) for a in data.actions])
 
 
 def _score_line(score: dict[str, object]) -> str:

@@ -1,6 +1,7 @@
 """Gather a person's one-page report: safety, scores and changes, charts, findings, note.
 
-Every judgement comes from the core: `core.change.series_status` for what a series of
+Every judgement comes from the core: `core.trajectory.series_progress` (the progress
+page's own judgement, with its expected-response model) for what a series of
 scores means, `core.safety` (through accounts.safety) for the crisis response, and the
 frozen check-up result for findings. This module only collects and orders them.
 """
@@ -17,6 +18,7 @@ from django.utils import timezone
 from therapycheck.core import change as core_change
 from therapycheck.core.change import Point, SeriesStatus
 from therapycheck.core.instruments import get_instrument
+from therapycheck.core.result import StoredResult
 from therapycheck.core.safety import SAFETY_FLAG, SafetyResponse
 from therapycheck.web.accounts.models import Person
 from therapycheck.web.accounts.safety import response_for
@@ -34,16 +36,6 @@ TOP_ACTIONS = 3
 # Chart size (SVG user units) for the printed report's small multiples: at about 8.5 cm
 # wide on paper the chart's 14-unit text prints at about 9 pt, the smallest we allow.
 PRINT_CHART_SIZE = (360, 140)
-# A few words for each status the core gives a series (core.change.series_status), for the
-# printed page where the full explanation does not fit; the core decides, we only name it.
-STATUS_WORDS = {
-    "too_early": "Too early to judge",
-    "improving": "Going the right way, not sure yet",
-    "reliably_improved": "Reliably better",
-    "recovered": "Reliably better, past the cut-off",
-    "no_reliable_change": "No sure change yet",
-    "deteriorated": "Reliably worse: worth raising",
-}
 # Instruments whose items include a risk question (PHQ-9 item 9, CORE-10 item 6).
 RISK_INSTRUMENTS = ("phq9", "core10")
 
@@ -71,7 +63,8 @@ class InstrumentSummary:
 
     @property
     def status_words(self) -> str:
-        return STATUS_WORDS.get(self.status.status, "") if self.status else ""
+        """The status in a few words: the core's label, the same on every output."""
+        return self.status.label if self.status else ""
 
 
 @dataclass(frozen=True)
@@ -100,23 +93,22 @@ def build_report(
     person: Person, *, charts: bool = True, chart_size: tuple[int, int] | None = None
 ) -> ReportData:
     summaries = tuple(instrument_summaries(person, charts=charts, chart_size=chart_size))
-    checkup = latest_checkup(person)
-    findings = _findings(checkup)
-    actions = _actions(checkup)
+    latest = latest_checkup(person)
+    checkup, result = latest if latest is not None else (None, None)
+    findings = _findings(result)
+    actions = _actions(result)
     note = ReportNote.objects.filter(person=person).first()
     return ReportData(
         person=person,
         made_on=timezone.localdate(),
-        safety=report_safety(person, summaries, checkup),
+        safety=report_safety(person, summaries, latest),
         instruments=summaries,
         checkup=checkup,
         findings=tuple(findings[:TOP_FINDINGS]),
         other_findings=max(len(findings) - TOP_FINDINGS, 0),
         actions=tuple(actions[:TOP_ACTIONS]),
         other_actions=max(len(actions) - TOP_ACTIONS, 0),
-        checkup_scores=tuple(presenters.scores(checkup.result_doc.get("measures")))
-        if checkup
-        else (),
+        checkup_scores=tuple(presenters.scores(result)) if result is not None else (),
         note=note.text if note else "",
         note_version=note.version if note else 0,
     )
@@ -157,13 +149,23 @@ def _summary(
         inst = get_instrument(instrument_id)
     except (KeyError, ValueError, LookupError):
         return None  # an instrument no longer in the core: nothing to judge it by
-    points = tuple(core_change.sort_points([Point(m.session_number, m.total) for m in rows]))
+    points = tuple(
+        core_change.sort_points([Point(m.session_number, m.total, m.taken_on) for m in rows])
+    )
     try:
-        status: SeriesStatus | None = core_change.series_status(inst, list(points))
+        status: SeriesStatus | None = _series_status(inst, points)
     except ValueError:
         status = None
     chart = _chart(inst, points, status, chart_size) if charts else ""
     return _with_chart(inst, rows, points, status, chart)
+
+
+def _series_status(inst: Any, points: tuple[Point, ...]) -> SeriesStatus:
+    """The judgement the progress page makes of the same series, with the same model."""
+    from therapycheck.core.trajectory import series_progress
+    from therapycheck.web.tracking.progress import expected_model
+
+    return series_progress(inst, list(points), expected_model(inst.id))[0]
 
 
 def _with_chart(
@@ -211,34 +213,33 @@ def _chart(
         return ""
 
 
-def latest_checkup(person: Person) -> Checkup | None:
-    return (
-        Checkup.objects.filter(person=person, status=Checkup.Status.COMPLETED)
-        .order_by("-completed_at", "-pk")
-        .first()
-    )
+def latest_checkup(person: Person) -> tuple[Checkup, StoredResult] | None:
+    """The newest finished check-up whose result can be read, with that result.
+
+    A check-up whose stored result is unreadable (an odd import) is passed over: the
+    report says only what a readable result says.
+    """
+    finished = Checkup.objects.filter(person=person, status=Checkup.Status.COMPLETED)
+    for checkup in finished.order_by("-completed_at", "-pk").iterator():
+        result = checkup.stored_result()
+        if result is not None:
+            return checkup, result
+    return None
 
 
-def _findings(checkup: Checkup | None) -> list[dict[str, Any]]:
-    if checkup is None:
+def _findings(result: StoredResult | None) -> list[dict[str, Any]]:
+    if result is None:
         return []
-    out = []
-    findings = checkup.result_doc.get("findings")
-    for finding in findings if isinstance(findings, list) else []:
-        if not isinstance(finding, dict):
-            continue
-        factor = str(finding.get("factor", ""))
-        why = [str(w) for w in whys] if isinstance(whys := finding.get("why"), list) else []
-        out.append(
-            {
-                "factor": factor,
-                "title": labels.factor_title(factor),
-                "severity": str(finding.get("severity", "")),
-                "why": why,
-                "first_why": first_sentences(why[0]) if why else "",
-            }
-        )
-    return out
+    return [
+        {
+            "factor": finding.factor,
+            "title": labels.factor_title(finding.factor),
+            "severity": finding.severity,
+            "why": list(finding.why),
+            "first_why": first_sentences(finding.why[0]) if finding.why else "",
+        }
+        for finding in result.findings
+    ]
 
 
 def first_sentences(text: str, limit: int = WHY_PRINT_LIMIT) -> str:
@@ -257,21 +258,31 @@ def first_sentences(text: str, limit: int = WHY_PRINT_LIMIT) -> str:
     return text[: ends[0]] if ends else text
 
 
-def _actions(checkup: Checkup | None) -> list[dict[str, str]]:
-    """The plan's next steps in the order the check-up shows them (soonest first)."""
-    if checkup is None:
+# First steps shown on the one-page report: enough to say what to do, few enough to fit.
+FIRST_STEPS = 2
+
+
+def _actions(result: StoredResult | None) -> list[dict[str, str]]:
+    """The plan's next steps in the plan's own order (it follows the findings). The top
+    ones carry their first step, so the page says what to do, not only what it is about;
+    the crisis steps are in the safety panel already."""
+    if result is None:
         return []
-    actions = checkup.result_doc.get("actions")
-    rows = [a for a in (actions if isinstance(actions, list) else []) if isinstance(a, dict)]
-    order: dict[str, int] = {w: n for n, w in enumerate(labels.WHEN_ORDER)}
-    rows.sort(key=lambda a: order.get(str(a.get("when") or "over_next_sessions"), len(order)))
-    return [
-        {
-            "title": labels.action_title(a),
-            "when": labels.WHEN_TITLES.get(str(a.get("when") or "over_next_sessions"), ""),
-        }
-        for a in rows
-    ]
+    rows: list[dict[str, str]] = []
+    # In a crisis the top finding's steps are the crisis steps, in the safety panel.
+    shown = FIRST_STEPS if result.safety.crisis else 0
+    for action in result.actions:
+        first = ""
+        if action.steps and action.action != "crisis_support_now" and shown < FIRST_STEPS:
+            first, shown = action.steps[0], shown + 1
+        rows.append(
+            {
+                "title": labels.action_title(action),
+                "when": labels.WHEN_TITLES[action.when],
+                "first_step": first,
+            }
+        )
+    return rows
 
 
 def note_excerpt(note: str, limit: int) -> tuple[str, bool]:
@@ -291,7 +302,9 @@ def note_excerpt(note: str, limit: int) -> tuple[str, bool]:
 
 
 def report_safety(
-    person: Person, summaries: tuple[InstrumentSummary, ...], checkup: Checkup | None
+    person: Person,
+    summaries: tuple[InstrumentSummary, ...],
+    latest: tuple[Checkup, StoredResult] | None,
 ) -> SafetyResponse | None:
     """The crisis response when the person's latest answers carry a safety flag, else None.
 
@@ -300,14 +313,12 @@ def report_safety(
     """
     flagged = [s for s in summaries if s.safety_flag]
     reasons: list[str] = []
-    safety = checkup.result_doc.get("safety") if checkup else None
-    safety = safety if isinstance(safety, dict) else {}
-    if checkup is not None and safety.get("crisis") and not _answered_after(summaries, checkup):
-        listed = safety.get("reasons")
-        if isinstance(listed, list):
-            reasons.extend(str(r) for r in listed if r)
-        if not reasons:
-            reasons.append("Your latest check-up showed a possible risk to your safety.")
+    if latest is not None:
+        checkup, result = latest
+        if result.crisis and not _answered_after(summaries, checkup):
+            reasons.extend(r for r in result.safety.reasons if r)
+            if not reasons:
+                reasons.append("Your latest check-up showed a possible risk to your safety.")
     if not flagged and not reasons:
         return None
     flags = [SAFETY_FLAG] if flagged else []

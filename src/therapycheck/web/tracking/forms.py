@@ -13,11 +13,33 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django import forms
 
 from therapycheck.core.instruments.schema import Instrument
-from therapycheck.web.tracking.models import MAX_SESSION, Homework, JournalEntry
+from therapycheck.web.tracking.models import (
+    MAX_SESSION,
+    NOTES_MAX_LENGTH,
+    Homework,
+    JournalEntry,
+)
+
+# Dates before this year are typing mistakes (a person's own therapy record).
+EARLIEST_YEAR = 1900
 
 
 def new_token() -> str:
     return uuid.uuid4().hex
+
+
+def latest_day() -> dt.date:
+    # One day of slack: the browser's "today" can be ahead of the server's.
+    return dt.date.today() + dt.timedelta(days=1)
+
+
+def check_day(value: dt.date, latest: dt.date | None = None) -> dt.date:
+    """The one rule for the day of an entry, shared by every form and by imports."""
+    if value > (latest or latest_day()):
+        raise forms.ValidationError("The date cannot be in the future.")
+    if value.year < EARLIEST_YEAR:
+        raise forms.ValidationError("Please check the year.")
+    return value
 
 
 class SessionDateForm(forms.Form):
@@ -38,16 +60,10 @@ class SessionDateForm(forms.Form):
     )
 
     def latest_date(self) -> dt.date:
-        # One day of slack: the browser's "today" can be ahead of the server's.
-        return dt.date.today() + dt.timedelta(days=1)
+        return latest_day()
 
     def clean_taken_on(self) -> dt.date:
-        value: dt.date = self.cleaned_data["taken_on"]
-        if value > self.latest_date():
-            raise forms.ValidationError("The date cannot be in the future.")
-        if value.year < 1900:
-            raise forms.ValidationError("Please check the year.")
-        return value
+        return check_day(self.cleaned_data["taken_on"], self.latest_date())
 
 
 class SessionFields(SessionDateForm):
@@ -150,6 +166,7 @@ class JournalForm(_JournalModelForm):
         help_texts: ClassVar[dict[str, str]] = {
             "topics": "Separate topics with commas or new lines, for example: work, sleep.",
             "avoided_topics": "Separate topics with commas or new lines. Only you see this.",
+            "notes": f"Up to {NOTES_MAX_LENGTH:,} characters.",
         }
         widgets: ClassVar[dict[str, Any]] = {
             "session_number": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
@@ -170,9 +187,10 @@ class JournalForm(_JournalModelForm):
         homework.choices = [("", "Not noted"), *Homework.choices]
         homework.required = False
         entry_date.input_formats = ["%Y-%m-%d"]
+        for name in ("topics", "avoided_topics", "notes"):
+            # No maxlength attribute: a browser would cut a long paste short without a
+            # word. Over the limit, the form says so and keeps every character typed.
+            self.fields[name].widget.attrs.pop("maxlength", None)
 
     def clean_entry_date(self) -> dt.date:
-        value: dt.date = self.cleaned_data["entry_date"]
-        if value > dt.date.today() + dt.timedelta(days=1):
-            raise forms.ValidationError("The date cannot be in the future.")
-        return value
+        return check_day(self.cleaned_data["entry_date"])

@@ -13,6 +13,11 @@ from django.db import models
 from therapycheck.web.accounts.models import Person
 
 MAX_SESSION = 1000
+# The most a journal field holds, in characters. Long enough for pages of notes; the
+# limits keep the largest possible export within what an import accepts (see
+# web/exchange/services.py) and every form post far below the request size limit.
+TOPICS_MAX_LENGTH = 2000
+NOTES_MAX_LENGTH = 10000
 
 
 class Measurement(models.Model):
@@ -74,10 +79,10 @@ class JournalEntry(models.Model):
     feeling_after = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=FEELING_VALIDATORS
     )
-    topics = models.TextField(blank=True)
-    avoided_topics = models.TextField(blank=True)
+    topics = models.TextField(blank=True, max_length=TOPICS_MAX_LENGTH)
+    avoided_topics = models.TextField(blank=True, max_length=TOPICS_MAX_LENGTH)
     homework = models.CharField(max_length=16, choices=Homework.choices, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=NOTES_MAX_LENGTH)
     form_token = models.CharField(max_length=80, unique=True, null=True, blank=True)
     revision = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -33,6 +33,13 @@ from therapycheck.web.tracking.progress import progress_for
 # if the person wants it (REFERENCES.md §1; WAI-SR tracks the alliance, §5).
 CHECK_IN_REQUIRED = ("phq9", "gad7", "wai_sr")
 CHECK_IN_OPTIONAL = ("who5",)
+
+# A save that still failed after waiting its turn for the database (see settings: SQLite
+# waits up to 30 seconds for a lock): the form comes back with every answer in it.
+BUSY_MESSAGE = (
+    "Your answers could not be saved just now because the app was busy. Nothing was saved, "
+    "and everything you entered is still here: please save again."
+)
 
 STALE_MESSAGE = (
     "This entry was changed in another window after you opened this page. Your answers "
@@ -77,7 +84,7 @@ def measurement_new(request: HttpRequest, instrument_id: str) -> HttpResponse:
         if earlier is not None:
             return HttpResponseRedirect(reverse("tracking:measurement", args=[earlier.pk]))
         if session.is_valid() and form.is_valid():
-            saved = _save_or_report(person, instrument, session, form, token=token)
+            saved = _save_alone(person, instrument, session, form, token=token)
             if saved is not None:
                 return HttpResponseRedirect(reverse("tracking:measurement", args=[saved.pk]))
     else:
@@ -136,6 +143,23 @@ def _save_or_report(
     except services.DuplicateSession as exc:
         session.add_error("session_number", str(exc))
     return None
+
+
+def _save_alone(
+    person: Person,
+    instrument: Instrument,
+    session: SessionFields,
+    form: InstrumentForm,
+    *,
+    token: str,
+) -> Measurement | None:
+    """One questionnaire on its own page; a database that stays busy keeps the answers."""
+    try:
+        with transaction.atomic():
+            return _save_or_report(person, instrument, session, form, token=token)
+    except DatabaseError:
+        session.add_error(None, BUSY_MESSAGE)
+        return None
 
 
 def measurement_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -198,6 +222,8 @@ def measurement_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     form.add_item_error(exc.item, str(exc))
                 except services.DuplicateSession as exc:
                     session.add_error("session_number", str(exc))
+                except DatabaseError:
+                    session.add_error(None, BUSY_MESSAGE)
                 else:
                     messages.success(request, "Your changes are saved.")
                     return HttpResponseRedirect(reverse("tracking:measurement", args=[entry.pk]))
@@ -328,6 +354,9 @@ def _save_check_in(
     except IntegrityError:
         session.add_error(None, "This check-in could not be saved. Please send it again.")
         return None
+    except DatabaseError:
+        session.add_error(None, BUSY_MESSAGE)
+        return None
     return group
 
 
@@ -412,6 +441,8 @@ def journal_new(request: HttpRequest) -> HttpResponse:
                 if token and JournalEntry.objects.filter(form_token=token).exists():
                     return HttpResponseRedirect(reverse("tracking:journal"))
                 form.add_error("session_number", _journal_taken_message(form))
+            except DatabaseError:
+                form.add_error(None, BUSY_MESSAGE)
             else:
                 messages.success(request, "Your journal entry is saved.")
                 return HttpResponseRedirect(reverse("tracking:journal"))
@@ -462,9 +493,14 @@ def journal_edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 saved = form.save(commit=False)
                 saved.revision = entry.revision + 1
-                saved.save()
-                messages.success(request, "Your changes are saved.")
-                return HttpResponseRedirect(reverse("tracking:journal"))
+                try:
+                    with transaction.atomic():
+                        saved.save()
+                except DatabaseError:
+                    form.add_error(None, BUSY_MESSAGE)
+                else:
+                    messages.success(request, "Your changes are saved.")
+                    return HttpResponseRedirect(reverse("tracking:journal"))
     else:
         form = JournalForm(instance=entry, initial={"revision": entry.revision})
     return render(request, "tracking/journal_form.html", {"form": form, "editing": entry})
