@@ -472,6 +472,7 @@ def _build_action(
     safety: SafetyResponse,
     evaluation: Evaluation,
     today: datetime.date,
+    misconduct: bool,
 ) -> Action:
     data = _data().actions[action_id]
     sessions = data.sessions
@@ -480,7 +481,7 @@ def _build_action(
         days = _days_between_sessions(evaluation.context.frequency)
         recheck_on = today + datetime.timedelta(days=sessions * days)
     steps, when = data.steps, data.when
-    if MISCONDUCT_FACTOR in evaluation.factors():
+    if misconduct:
         steps = data.without_current_therapist or steps
         # There is no "next session" with a therapist the person should not go back to.
         when = "over_next_sessions" if when == "before_next_session" else when
@@ -617,18 +618,22 @@ def build_plan(
 ) -> Plan:
     """Findings -> ranked actions, conversation guide, switching checklist, safety response."""
     day = today or datetime.date.today()
+    factors = evaluation.factors()
+    misconduct = MISCONDUCT_FACTOR in factors
     # A safety finding always carries its reasons; the flag covers one built without them.
-    unexplained = CRISIS_FACTOR in evaluation.factors() and not evaluation.safety_reasons
+    unexplained = CRISIS_FACTOR in factors and not evaluation.safety_reasons
     safety = safety_response(
         flags=("safety",) if unexplained else (),
         reasons=evaluation.safety_reasons,
         dangers=evaluation.dangers,
-        misconduct=MISCONDUCT_FACTOR in evaluation.factors(),
+        misconduct=misconduct,
         country=country or evaluation.context.country,
     )
     chosen = _select(evaluation)
     actions = tuple(
-        _build_action(a, because, safety=safety, evaluation=evaluation, today=day)
+        _build_action(
+            a, because, safety=safety, evaluation=evaluation, today=day, misconduct=misconduct
+        )
         for a, because in chosen.items()
     )
     later: tuple[Action, ...] = ()

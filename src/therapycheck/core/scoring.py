@@ -128,14 +128,17 @@ def _parse_answers(inst: Instrument, answers: Sequence[int | str]) -> tuple[int,
 
 
 def _parse_one(inst: Instrument, number: int, raw: object) -> int:
-    where = f"{inst.short_name} item {number}"
     value = _as_int(inst, number, raw)
     if value is None:
-        raise ScoringError(f"{where}: {_show(raw)} is not a number", item=number)
-    allowed = [option.value for option in inst.item_options(number)]
-    if value not in allowed:
-        low, high = min(allowed), max(allowed)
-        raise ScoringError(f"{where}: {value} is out of range ({low}-{high})", item=number)
+        raise ScoringError(
+            f"{inst.short_name} item {number}: {_show(raw)} is not a number", item=number
+        )
+    if value not in inst.item_labels[number - 1]:  # the item's option values
+        low, high = inst.item_range(number)
+        raise ScoringError(
+            f"{inst.short_name} item {number}: {value} is out of range ({low}-{high})",
+            item=number,
+        )
     return value
 
 

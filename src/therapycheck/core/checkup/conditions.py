@@ -117,6 +117,9 @@ class State:
     scores: Mapping[str, Any] = field(default_factory=dict)
     statuses: Mapping[str, Any] = field(default_factory=dict)
     facts: Mapping[str, Any] = field(default_factory=dict)
+    # Named conditions already worked out for this state: a definition means one thing
+    # for one check-up, however many rules refer to it.
+    named: dict[str, bool] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -172,7 +175,9 @@ class Scope:
         if spec.not_ is not None:
             return not self.holds(spec.not_, state)
         if spec.ref is not None:
-            return self.holds(self.refs[spec.ref], state)
+            if spec.ref not in state.named:
+                state.named[spec.ref] = self.holds(self.refs[spec.ref], state)
+            return state.named[spec.ref]
         if spec.fact is not None:
             return bool(state.facts.get(spec.fact))
         if spec.answer is not None:
