@@ -152,3 +152,32 @@ def test_the_banner_form_sends_the_acknowledgement_with_a_csrf_token(
     assert form is not None
     assert "csrfmiddlewaretoken" in form.group(0)
     assert 'value="/progress/"' in form.group(0)
+
+
+@pytest.mark.django_db
+def test_the_banner_answers_danger_from_someone_else_not_thoughts_of_self_harm(
+    client: Client, person: Person
+) -> None:
+    # A check-up where the person said they are afraid someone in their life might hurt
+    # them: the banner on every page speaks to that danger, with the abuse helpline.
+    from tests.web.reports.test_views import finished_checkup
+
+    person.country = "GB"
+    person.save()
+    answers = {"safe_now": "safe", "harm_worry": "no", "danger_from_others": "yes"}
+    finished_checkup(person, answers)
+    event = SafetyEvent.objects.get(person=person)
+    assert event.dangers == ["from_others"]
+    html = client.get("/").content.decode()
+    assert HEADING in html
+    assert "afraid that someone might hurt you" in html
+    assert "National Domestic Abuse Helpline" in html
+    assert "ending your life" not in html
+
+
+@pytest.mark.django_db
+def test_a_questionnaire_safety_answer_raises_the_self_harm_response(
+    person: Person,
+) -> None:
+    event = mark_safety_event(person, "measurement:phq9", ["item 9"], dangers=["self"])
+    assert event.dangers == ["self"]

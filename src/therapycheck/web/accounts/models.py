@@ -47,6 +47,9 @@ class SafetyEvent(models.Model):
     # What raised it, e.g. "measurement:phq9" or "checkup".
     source = models.CharField(max_length=64)
     reasons = models.JSONField(default=list)
+    # The kinds of danger behind it (core.safety.DANGERS), so the banner answers the right
+    # one: a person afraid of a partner is not told about thoughts of self-harm.
+    dangers = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -14,14 +14,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from therapycheck.core import safety as core_safety
-from therapycheck.core.safety import SafetyResponse
+from therapycheck.core.safety import Danger, SafetyResponse
 from therapycheck.web.accounts.models import Person, SafetyEvent
 
 
-def mark_safety_event(person: Person, source: str, reasons: Iterable[str] = ()) -> SafetyEvent:
+def mark_safety_event(
+    person: Person,
+    source: str,
+    reasons: Iterable[str] = (),
+    dangers: Iterable[Danger] = (),
+) -> SafetyEvent:
     """Record that an answer signalled possible acute risk; the banner shows from now on."""
     return SafetyEvent.objects.create(
-        person=person, source=source[:64], reasons=[str(r) for r in reasons if r]
+        person=person,
+        source=source[:64],
+        reasons=[str(r) for r in reasons if r],
+        dangers=[d for d in core_safety.DANGERS if d in set(dangers)],
     )
 
 
@@ -38,8 +46,13 @@ def banner_response(person: Person) -> SafetyResponse | None:
     event = unacknowledged_event(person)
     if event is None:
         return None
+    dangers = [d for d in core_safety.DANGERS if d in (event.dangers or ())]
     return core_safety.safety_response(
-        flags=[core_safety.SAFETY_FLAG], reasons=event.reasons, country=person.country
+        # An event always holds its reasons; the flag covers one saved without them.
+        flags=[] if event.reasons else [core_safety.SAFETY_FLAG],
+        reasons=event.reasons,
+        dangers=dangers,
+        country=person.country,
     )
 
 

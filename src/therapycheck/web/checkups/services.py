@@ -14,6 +14,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from therapycheck.core.safety import DANGERS
 from therapycheck.web.accounts.models import Person
 from therapycheck.web.accounts.safety import mark_safety_event
 from therapycheck.web.checkups import wizard
@@ -157,7 +158,12 @@ def raise_safety_if_needed(checkup: Checkup, safety: dict[str, Any]) -> bool:
     """Raise the site's crisis banner the first time this check-up's answers show risk."""
     if not safety.get("crisis") or checkup.safety_raised:
         return False
-    mark_safety_event(checkup.person, SAFETY_SOURCE, safety.get("reasons") or ())
+    mark_safety_event(
+        checkup.person,
+        SAFETY_SOURCE,
+        safety.get("reasons") or (),
+        dangers=[d for d in DANGERS if d in (safety.get("dangers") or ())],
+    )
     checkup.safety_raised = True
     checkup.save(update_fields=["safety_raised"])
     return True

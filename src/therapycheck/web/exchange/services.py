@@ -312,7 +312,7 @@ def _raise_safety(person: Person, plan: ImportPlan) -> None:
         for m in plan.safety_flagged
     ]
     if reasons:
-        mark_safety_event(person, "import", reasons)
+        mark_safety_event(person, "import", reasons, dangers=["self"])
 
 
 # --------------------------------------------------------------------------- pending

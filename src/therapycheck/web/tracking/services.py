@@ -79,8 +79,12 @@ def save_measurement(
     except IntegrityError:
         return _after_integrity_error(person, instrument.id, session_number, form_token)
     if "safety" in result.flags:
+        # The questionnaires' safety items ask about hurting yourself.
         mark_safety_event(
-            person, f"measurement:{instrument.id}", safety_reasons(instrument, result)
+            person,
+            f"measurement:{instrument.id}",
+            safety_reasons(instrument, result),
+            dangers=["self"],
         )
     return measurement
 
@@ -116,6 +120,7 @@ def update_measurement(
             measurement.person,
             f"measurement:{instrument.id}",
             safety_reasons(instrument, result),
+            dangers=["self"],
         )
     return measurement
 
