@@ -119,6 +119,33 @@ def test_a_stalked_person_is_never_told_that_talking_it_through_helps() -> None:
     assert not [line for line in lines if BACK_TO_THEM.search(line)]
 
 
+# Advice that sends the person back, as it can appear in a finding's why line.
+ADVICE = re.compile(
+    r"\b(review|talk|look at|raise|name|mention)\b[^.]*\b(with your therapist|together)\b|"
+    r"tell your therapist (soon|at)",
+    re.IGNORECASE,
+)
+
+
+def test_no_finding_after_misconduct_advises_a_talk_with_that_therapist() -> None:
+    # Sam's therapist follows him. 14 sessions, PHQ-9 flat at 17, worse than at the start
+    # and not talked about, a rupture not talked about.
+    history = [{"session": n, "score": s} for n, s in ((1, 17), (5, 16), (10, 18), (14, 17))]
+    answers = {
+        **CALM,
+        "sessions": 14,
+        "conduct": ["followed"],
+        "trust": 1,
+        "rupture": "not_talked",
+        "compared_to_start": "bit_worse",
+        "worse_discussed": "not_yet",
+    }
+    result = evaluate({"answers": answers, "history": {"phq9": history}})
+    assert {"boundary_violation", "not_improving", "alliance"} <= set(result.factors())
+    lines = [why for finding in result.findings for why in finding.why]
+    assert not [line for line in lines if ADVICE.search(line)], lines
+
+
 def test_misconduct_with_a_flat_series_does_not_add_a_progress_review_back() -> None:
     history = {"phq9": [{"session": n, "score": s} for n, s in ((1, 17), (5, 16), (9, 18))]}
     doc = {

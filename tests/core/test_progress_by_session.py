@@ -139,11 +139,12 @@ def test_a_score_near_the_best_end_of_the_scale_gets_no_review() -> None:
 
 def test_a_clear_rise_by_session_three_is_deterioration_and_a_review() -> None:
     """Jon's GAD-7 went 9, 12, 16 over three sessions: up 7 (bar 4). That is named as
-    clearly worse and asks for a talk with the therapist soon."""
+    clearly worse and asks to raise it soon. (Was "tell your therapist soon": the words
+    are also shown after misconduct, where nothing may send the person back; issue 12.)"""
     result = status_of("gad7", (1, 9), (2, 12), (3, 16))
     assert result.status == "deteriorated" and result.review_due
     assert result.label == "Clearly worse"
-    assert "tell your therapist soon" in result.explanation
+    assert "raise it soon with whoever is treating you" in result.explanation
 
 
 # --- sessions, not fill-ins ---------------------------------------------------------------

@@ -248,7 +248,9 @@ def test_a_non_numeric_answer_names_the_item() -> None:
     assert info.value.item == 2
 
 
-@pytest.mark.parametrize("bad", [True, 1.5, None, "", "1.5"])
+# None left this list with issue 14 ("questionnaire items can be skipped one by one"):
+# None now means a skipped item, which tests/core/test_skipped_items.py covers.
+@pytest.mark.parametrize("bad", [True, 1.5, "", "1.5"])
 def test_booleans_fractions_and_blanks_are_not_answers(bad: object) -> None:
     answers: list[object] = [0] * 9
     answers[4] = bad

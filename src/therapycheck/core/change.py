@@ -74,7 +74,8 @@ STATUS_LABELS: dict[Status, str] = {
     "no_reliable_change": "No clear change so far",
     "trend_only": "No agreed size for a clear change: see the trend",
 }
-# Statuses that call for a review of the plan with the therapist.
+# Statuses that call for a review of the plan. (The explanations' advice names no one in
+# particular: they are also shown in a check-up that found the therapist's misconduct.)
 REVIEW_STATUSES: frozenset[Status] = frozenset({"not_improving", "deteriorated"})
 
 
@@ -587,8 +588,8 @@ def _deteriorated(series: _Series) -> list[str]:
         f"A change of {_format_number(abs(change.delta))} points the wrong way is more than the "
         f"usual ups and downs (the bar is {_bar(change)} points).",
         *_setback_text(series),
-        "It is not your fault, and it does not mean therapy cannot help you. Please tell your "
-        "therapist soon, so you can look at it together and review the plan.",
+        "It is not your fault, and it does not mean therapy cannot help you. Please raise it "
+        "soon with whoever is treating you, so the plan can be looked at again.",
     ]
 
 
@@ -613,8 +614,8 @@ def _not_improving(series: _Series) -> list[str]:
             f"{REVIEW_AFTER_SESSIONS}."
         )
     parts.append(
-        "This is a good time to review the plan with your therapist: what helps, what does "
-        "not, and whether something should change. It does not mean therapy cannot help you."
+        "This is a good time to review the plan: what helps, what does not, and whether "
+        "something should change. It does not mean therapy cannot help you."
     )
     return parts
 
@@ -649,15 +650,14 @@ def _no_reliable_change(series: _Series) -> list[str]:
     else:
         parts.append(
             f"Change often takes time. If there is still no clear change after "
-            f"{REVIEW_AFTER_SESSIONS} sessions, that is a good time to review the plan with "
-            "your therapist."
+            f"{REVIEW_AFTER_SESSIONS} sessions, that is a good time to review the plan."
         )
     return parts
 
 
 _NO_FIGURE_TEXT = (
     "There is no agreed figure for how big a change must be to count on this "
-    "questionnaire, so look at the overall trend with your therapist."
+    "questionnaire, so look at the overall trend over time."
 )
 
 
@@ -690,7 +690,7 @@ def _setback_text(series: _Series) -> list[str]:
         f"Along the way, your score {way} from {_format_number(setback.before.score)} at "
         f"session {setback.before.session} to {_format_number(setback.after.score)} at "
         f"session {setback.after.session}. That was more than the usual ups and downs, and "
-        "it is worth talking about with your therapist if you have not already."
+        "it is worth raising with whoever is treating you, if you have not already."
     ]
 
 
@@ -711,8 +711,8 @@ def _too_early(series: _Series) -> list[str]:
     ]
     if change.category == "deteriorated":
         parts.append(
-            "Your score did get clearly worse, though, so please mention it to your "
-            "therapist at your next session."
+            "Your score did get clearly worse, though, so please mention it to whoever is "
+            "treating you soon."
         )
     elif change.reliable and change.direction == "better":
         parts.append(

@@ -11,6 +11,15 @@ Flags (stable strings other modules rely on):
   "positive_screen_if_female" / "positive_screen_if_male"
                      AUDIT-C without a sex, met only under one sex's cutoff
   pattern flags      e.g. "provisional_ptsd_pattern" (PCL-5 DSM-5 symptom pattern)
+  "prorated"         some items were skipped and the total was prorated (the instrument's
+                     `missing_items` rule)
+  "safety_item_skipped"
+                     a safety item was skipped: it is never read as 0 ("safe")
+
+Skipped items (None or "skip") give a prorated total only where the instrument's
+authors allow it (`missing_items` in its data file); otherwise `score` raises
+`IncompleteAnswers`, which keeps the answers given so item-level rules (a safety item
+answered above 0) still apply.
 """
 
 from __future__ import annotations
@@ -23,10 +32,12 @@ from typing import Any
 from therapycheck.core.instruments import Instrument, get_instrument
 from therapycheck.core.instruments.schema import Band, PatternRule, Screen, Sex
 
-__all__ = ["Score", "ScoringError", "score"]
+__all__ = ["IncompleteAnswers", "Score", "ScoringError", "score"]
 
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _SEX_WORDS = {"female": "a woman", "male": "a man"}
+# What a skipped questionnaire item looks like in a list of answers.
+SKIPPED: tuple[object, ...] = (None, "skip")
 
 
 class ScoringError(ValueError):
@@ -37,6 +48,15 @@ class ScoringError(ValueError):
         self.item = item
 
 
+class IncompleteAnswers(ScoringError):
+    """Too many items skipped for a total; `answers` keeps what was given (None = skipped)."""
+
+    def __init__(self, message: str, answers: tuple[int | None, ...]) -> None:
+        super().__init__(message)
+        self.answers = answers
+        self.missing = tuple(n for n, value in enumerate(answers, start=1) if value is None)
+
+
 @dataclass(frozen=True)
 class Score:
     instrument: Instrument
@@ -45,10 +65,16 @@ class Score:
     band: Band | None
     subscales: dict[str, float]
     flags: tuple[str, ...]
-    answers: tuple[int, ...]
-    item_scores: tuple[int, ...]
+    # One answer per item, in order; None where the item was skipped.
+    answers: tuple[int | None, ...]
+    item_scores: tuple[int | None, ...]
     interpretations: list[str] = field(default_factory=list)
     sex: Sex | None = None
+
+    @property
+    def missing(self) -> tuple[int, ...]:
+        """The (1-based) items that were skipped; the total is then prorated."""
+        return tuple(n for n, value in enumerate(self.answers, start=1) if value is None)
 
     @property
     def is_case(self) -> bool | None:
@@ -56,7 +82,12 @@ class Score:
 
     @property
     def safety_items_endorsed(self) -> tuple[int, ...]:
-        return tuple(n for n in self.instrument.safety_items if self.answers[n - 1] > 0)
+        return tuple(n for n in self.instrument.safety_items if (self.answers[n - 1] or 0) > 0)
+
+    @property
+    def safety_items_skipped(self) -> tuple[int, ...]:
+        """Safety items left unanswered: unknown, never "0, safe"."""
+        return tuple(n for n in self.instrument.safety_items if self.answers[n - 1] is None)
 
     def to_dict(self) -> dict[str, Any]:
         """The CLI/API shape: the contract keys first, then extra detail."""
@@ -71,25 +102,32 @@ class Score:
             "max": self.instrument.max,
             "answers": list(self.answers),
             "interpretations": list(self.interpretations),
+            "missing_items": list(self.missing),
         }
 
 
 def score(
     instrument: Instrument | str,
-    answers: Sequence[int | str],
+    answers: Sequence[int | str | None],
     *,
     sex: Sex | None = None,
 ) -> Score:
     """Score one completed questionnaire.
 
     `answers` holds one answer per item, in item order: the option value (int or a numeric
-    string) or the option's label ("yes", "Several days"). Raises ScoringError naming the
-    item when an answer is missing, not a number or out of range.
+    string) or the option's label ("yes", "Several days"); None or "skip" for a
+    skipped item. Raises ScoringError naming the item when an answer is not a number or out
+    of range, and IncompleteAnswers when more items are skipped than the instrument's
+    `missing_items` rule allows (any skipped item, for an instrument without that rule).
     """
     inst = get_instrument(instrument) if isinstance(instrument, str) else instrument
     if sex is not None and sex not in _SEX_WORDS:
         raise ScoringError(f"sex must be 'female' or 'male', got {sex!r}")
-    values = _parse_answers(inst, answers)
+    given = _parse_answers(inst, answers)
+    missing = tuple(n for n, value in enumerate(given, start=1) if value is None)
+    if missing:
+        return _prorated(inst, given, missing, sex)
+    values = tuple(v for v in given if v is not None)
     item_scores = _item_scores(inst, values)
     if inst.scoring.method == "count_threshold":
         raw_total = _count_reached(inst, values)
@@ -116,15 +154,90 @@ def score(
     )
 
 
+def _prorated(
+    inst: Instrument, given: tuple[int | None, ...], missing: tuple[int, ...], sex: Sex | None
+) -> Score:
+    """A total from some skipped items, exactly as far as the instrument's authors allow."""
+    rule = inst.missing_items
+    if rule is None:
+        raise IncompleteAnswers(
+            f"{inst.short_name}: {_items_words(missing)} skipped; this questionnaire's authors "
+            "give no way to score it with items missing, so there is no total",
+            given,
+        )
+    if len(missing) > rule.prorate_up_to:
+        raise IncompleteAnswers(
+            f"{inst.short_name}: {_items_words(missing)} skipped; a total is only possible "
+            f"with at most {rule.prorate_up_to} skipped, so there is no total",
+            given,
+        )
+    answered = [(n, v) for n, v in enumerate(given, start=1) if v is not None]
+    scores = dict(zip((n for n, _ in answered), _item_scores_of(inst, answered), strict=True))
+    count, size = len(answered), len(given)
+    # sum x size / answered, rounded to the nearest whole number, halves up (integers only).
+    raw_total = (2 * sum(scores.values()) * size + count) // (2 * count)
+    total = raw_total * inst.scoring.multiplier
+    endorsed = tuple(n for n in inst.safety_items if (given[n - 1] or 0) > 0)
+    skipped_safety = tuple(n for n in inst.safety_items if given[n - 1] is None)
+    screens = _screen_results(inst, total, sex)
+    flags = [*_flags(inst, total, screens, endorsed, []), "prorated"]
+    lines = _interpretations(inst, total, screens, endorsed, [])
+    lines.insert(
+        1,
+        f"You skipped {_items_words(missing)}, so this total is an estimate from the items "
+        f"you answered. {rule.rule}",
+    )
+    if skipped_safety:
+        flags.append("safety_item_skipped")
+        lines.insert(2, _SAFETY_SKIPPED.format(items=_items_words(skipped_safety)))
+    return Score(
+        instrument=inst,
+        total=total,
+        raw_total=raw_total,
+        band=inst.band_for(total),
+        subscales={},
+        flags=tuple(flags),
+        answers=given,
+        item_scores=tuple(scores.get(n) for n in range(1, size + 1)),
+        interpretations=lines,
+        sex=sex,
+    )
+
+
+_SAFETY_SKIPPED = (
+    "You skipped {items}, which asks about your safety. A skipped answer does not tell us "
+    "you are safe. If you have had thoughts of being better off dead or of hurting "
+    "yourself, please use the crisis support shown on this page and tell your therapist."
+)
+
+
+def _items_words(numbers: tuple[int, ...]) -> str:
+    listed = ", ".join(str(n) for n in numbers)
+    return f"item {listed}" if len(numbers) == 1 else f"items {listed}"
+
+
+def _item_scores_of(inst: Instrument, answered: list[tuple[int, int]]) -> list[int]:
+    scores = []
+    for number, value in answered:
+        if number in inst.scoring.reverse_items:
+            low, high = inst.item_range(number)
+            value = low + high - value
+        scores.append(value)
+    return scores
+
+
 # --- parsing ---------------------------------------------------------------------------
 
 
-def _parse_answers(inst: Instrument, answers: Sequence[int | str]) -> tuple[int, ...]:
+def _parse_answers(inst: Instrument, answers: Sequence[int | str | None]) -> tuple[int | None, ...]:
     if isinstance(answers, str | bytes) or not isinstance(answers, Sequence):
         raise ScoringError(f"{inst.short_name} answers must be a list of {len(inst.items)} values")
     if len(answers) != len(inst.items):
         raise ScoringError(f"{inst.short_name} needs {len(inst.items)} answers, got {len(answers)}")
-    return tuple(_parse_one(inst, number, raw) for number, raw in enumerate(answers, start=1))
+    return tuple(
+        None if raw in SKIPPED else _parse_one(inst, number, raw)
+        for number, raw in enumerate(answers, start=1)
+    )
 
 
 def _parse_one(inst: Instrument, number: int, raw: object) -> int:
@@ -170,13 +283,7 @@ def _show(raw: object) -> str:
 
 def _item_scores(inst: Instrument, values: tuple[int, ...]) -> tuple[int, ...]:
     """Each item's contribution: reversed items count from the other end of their range."""
-    scores = []
-    for number, value in enumerate(values, start=1):
-        if number in inst.scoring.reverse_items:
-            low, high = inst.item_range(number)
-            value = low + high - value
-        scores.append(value)
-    return tuple(scores)
+    return tuple(_item_scores_of(inst, list(enumerate(values, start=1))))
 
 
 def _count_reached(inst: Instrument, values: tuple[int, ...]) -> int:

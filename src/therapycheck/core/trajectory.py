@@ -464,7 +464,7 @@ class ExpectedResponseModel:
                 f"{where} is {side} than about 9 in 10 people who started at a similar level "
                 f"had by this point (their usual range: {usual}). This does not mean therapy "
                 "cannot work for you. It is an early signal that something may need to change. "
-                "Talking it over with your therapist helps: how the two of you get on, your "
+                "It helps to look at what might be in the way: the working relationship, your "
                 "goals, the support you have and what is going on in your life."
             )
         if self.synthetic:

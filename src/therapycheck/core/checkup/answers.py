@@ -24,7 +24,7 @@ from therapycheck.core.checkup.model import Context
 from therapycheck.core.instruments import Instrument, UnknownInstrument, get_instrument
 from therapycheck.core.instruments.schema import Sex
 from therapycheck.core.safety import parse_country
-from therapycheck.core.scoring import Score, ScoringError, score
+from therapycheck.core.scoring import IncompleteAnswers, Score, ScoringError, score
 
 __all__ = ["AnswersError", "ParsedAnswers", "parse_answers"]
 
@@ -37,13 +37,17 @@ class ParsedAnswers:
 
     answers: dict[str, Any]
     context: Context
-    measures: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    # One answer per item (None = skipped), for every questionnaire given.
+    measures: dict[str, tuple[int | None, ...]] = field(default_factory=dict)
+    # Only questionnaires with a total: complete, or prorated as their authors allow.
     scores: dict[str, Score] = field(default_factory=dict)
     history: dict[str, tuple[Point, ...]] = field(default_factory=dict)
     statuses: dict[str, SeriesStatus] = field(default_factory=dict)
     country: str | None = None
     # Answers to follow-up questions that were not shown (their condition was not met).
     ignored: tuple[str, ...] = ()
+    # Questionnaires given with too many items skipped: instrument id -> why no total.
+    unscored: dict[str, str] = field(default_factory=dict)
 
 
 def parse_answers(doc: Mapping[str, Any], *, bank: QuestionBank | None = None) -> ParsedAnswers:
@@ -59,7 +63,7 @@ def parse_answers(doc: Mapping[str, Any], *, bank: QuestionBank | None = None) -
     ignored = tuple(qid for qid in hidden if qid in answers)
     for qid in ignored:
         del answers[qid]
-    measures, scores = _measures(doc.get("measures") or {}, _screening_sex(answers))
+    measures, scores, unscored = _measures(doc.get("measures") or {}, _screening_sex(answers))
     history = _history(doc.get("history") or {})
     country = _country(doc.get("country"))
     context = _context(answers, bank, country)
@@ -74,6 +78,7 @@ def parse_answers(doc: Mapping[str, Any], *, bank: QuestionBank | None = None) -
         statuses=statuses,
         country=country,
         ignored=tuple(sorted(ignored)),
+        unscored=unscored,
     )
 
 
@@ -101,27 +106,36 @@ def _screening_sex(answers: Mapping[str, Any]) -> Sex | None:
 
 def _measures(
     raw: Any, sex: Sex | None = None
-) -> tuple[dict[str, tuple[int, ...]], dict[str, Score]]:
+) -> tuple[dict[str, tuple[int | None, ...]], dict[str, Score], dict[str, str]]:
     if not isinstance(raw, Mapping):
         raise AnswersError("measures", "expected an object of instrument id -> list of answers")
-    items: dict[str, tuple[int, ...]] = {}
+    items: dict[str, tuple[int | None, ...]] = {}
     scores: dict[str, Score] = {}
+    unscored: dict[str, str] = {}
     for key, values in raw.items():
         where = f"measures.{key}"
         instrument = _instrument(str(key), where)
         instrument_id = instrument.id
         if values is None or values == "skip":
             continue
+        if instrument_id in items:
+            raise AnswersError(where, "this questionnaire is given twice")
         try:
             # Only AUDIT-C has cut-offs by sex (Bradley et al. 2007).
             result = score(instrument, values, sex=sex if instrument_id == "audit_c" else None)
+        except IncompleteAnswers as exc:
+            # No total (and no finding from a total), but the answers given still count:
+            # a safety item answered above 0 must reach the safety rules.
+            if all(value is None for value in exc.answers):
+                continue
+            items[instrument_id] = exc.answers
+            unscored[instrument_id] = str(exc)
+            continue
         except ScoringError as exc:
             raise AnswersError(where, str(exc)) from exc
-        if instrument_id in scores:
-            raise AnswersError(where, "this questionnaire is given twice")
         items[instrument_id] = result.answers
         scores[instrument_id] = result
-    return items, scores
+    return items, scores, unscored
 
 
 def _instrument(key: str, where: str) -> Instrument:

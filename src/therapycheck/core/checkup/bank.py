@@ -4,7 +4,11 @@ bank = question_bank()             # cached; a bad data file fails here, at star
 bank.get("trust")                  # one Question (None if unknown)
 bank.visible(answers)              # the questions to show, given the answers so far
 bank.measures_offered(answers)     # instrument ids to ask, given the answers so far
+bank.quick                         # the quick check: its questions and short questionnaires
 bank.to_dict()                     # the JSON of `therapycheck questions --format json`
+
+Relevance: a question's `show_if` hides it until an earlier answer makes it relevant; a
+section's `show_if` does the same for every question in the section.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from therapycheck.core.checkup.conditions import CondSpec, Scope, State, answer_refs
 from therapycheck.core.checkup.model import FACTOR_IDS, Context
 from therapycheck.core.datafile import load_mapping
+from therapycheck.core.instruments import get_instrument
 
 QuestionType = Literal["yes_no", "agree5", "single", "multi", "number"]
 _ID = r"^[a-z][a-z0-9_]*$"
@@ -113,6 +118,18 @@ class _SectionSpec(_Strict):
     id: str = Field(pattern=_ID)
     title: str
     intro: str | None = None
+    show_if: CondSpec | None = None
+
+
+class _QuickMeasureSpec(_Strict):
+    screen: str
+    full: str
+    why: str = Field(min_length=10)
+
+
+class _QuickSpec(_Strict):
+    questions: tuple[str, ...] = Field(min_length=1)
+    measures: tuple[_QuickMeasureSpec, ...] = ()
 
 
 class _MeasureSpec(_Strict):
@@ -137,6 +154,7 @@ class _BankFile(_Strict):
     sections: tuple[_SectionSpec, ...] = Field(min_length=1)
     questions: tuple[_QuestionSpec, ...] = Field(min_length=1)
     measures: tuple[_MeasureSpec, ...] = Field(min_length=1)
+    quick: _QuickSpec
 
 
 # --- runtime objects -------------------------------------------------------------------
@@ -155,14 +173,40 @@ class Option:
         return doc
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Section:
     id: str
     title: str
     intro: str | None = None
+    show_if: CondSpec | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "intro": self.intro}
+        doc: dict[str, Any] = {"id": self.id, "title": self.title, "intro": self.intro}
+        doc["show_if"] = _cond_dict(self.show_if)
+        return doc
+
+
+@dataclass(frozen=True)
+class QuickMeasure:
+    """A short screen (PHQ-2) that opens its full questionnaire (PHQ-9) when positive."""
+
+    screen: str
+    full: str
+    why: str
+
+
+@dataclass(frozen=True)
+class QuickCheck:
+    """The quick check on the home page: a few bank questions and short screens."""
+
+    questions: tuple[str, ...]
+    measures: tuple[QuickMeasure, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "questions": list(self.questions),
+            "measures": [dataclasses.asdict(m) for m in self.measures],
+        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -334,8 +378,9 @@ class QuestionBank:
         spec = _BankFile.model_validate(data)
         self.version = spec.version
         self.sections: tuple[Section, ...] = tuple(
-            Section(s.id, s.title, s.intro) for s in spec.sections
+            Section(s.id, s.title, s.intro, s.show_if) for s in spec.sections
         )
+        self._section_of = {s.id: s for s in self.sections}
         self.questions: tuple[Question, ...] = tuple(_question(q) for q in spec.questions)
         self.measures: tuple[MeasureOffer, ...] = tuple(
             MeasureOffer(m.instrument, m.items, m.factors, m.why_offered, m.offer_if)
@@ -343,6 +388,11 @@ class QuestionBank:
         )
         self._by_id = {q.id: q for q in self.questions}
         self._check_structure()
+        self.quick = QuickCheck(
+            spec.quick.questions,
+            tuple(QuickMeasure(m.screen, m.full, m.why) for m in spec.quick.measures),
+        )
+        self._check_quick()
         self.checkers: dict[str, Checker] = {q.id: _checker(q) for q in self.questions}
         # question id -> Context field, for the few questions that describe the therapy.
         self.context_fields: dict[str, str] = {
@@ -352,9 +402,16 @@ class QuestionBank:
         self._scope = Scope(questions=self._by_id)
         for q in self.questions:
             self._check(q.show_if, q.id)
+        for section in self.sections:
+            self._check(section.show_if, f"section {section.id}")
         for m in self.measures:
             self._check(m.offer_if, m.instrument)
-        self._follow_ups = tuple(q for q in self.questions if q.show_if is not None)
+        self._follow_ups = tuple(
+            q for q in self.questions if q.show_if is not None or self._gated(q)
+        )
+
+    def _gated(self, question: Question) -> bool:
+        return self._section_of[question.section].show_if is not None
 
     def _check_structure(self) -> None:
         if len(self._by_id) != len(self.questions):
@@ -364,13 +421,47 @@ class QuestionBank:
             if q.section not in section_ids:
                 raise ValueError(f"{q.id}: unknown section {q.section!r}")
         earlier: set[str] = set()
+        by_section = {s.id: s for s in self.sections}
         for q in self.questions:
             # A follow-up may only depend on questions asked before it, so a form can
-            # show it as soon as the earlier answer is given.
+            # show it as soon as the earlier answer is given. A section's condition may
+            # only depend on questions of earlier sections.
+            section_cond = by_section[q.section].show_if
+            for ref, _ in answer_refs(section_cond) if section_cond else ():
+                asked = self._by_id.get(ref)
+                if ref not in earlier or asked is None or asked.section == q.section:
+                    raise ValueError(
+                        f"section {q.section}: show_if refers to {ref!r}, "
+                        "not asked in an earlier section"
+                    )
             for ref, _ in answer_refs(q.show_if) if q.show_if else ():
                 if ref not in earlier:
                     raise ValueError(f"{q.id}: show_if refers to {ref!r}, not asked before it")
             earlier.add(q.id)
+
+    def _check_quick(self) -> None:
+        ids = self.quick.questions
+        if len(set(ids)) != len(ids):
+            raise ValueError("quick: question ids must be unique")
+        for qid in ids:
+            question = self._by_id.get(qid)
+            if question is None:
+                raise ValueError(f"quick: unknown question {qid!r}")
+            # The quick check shows its questions without their conditions.
+            if question.show_if is not None or self._section_of[question.section].show_if:
+                raise ValueError(f"quick: {qid} is a follow-up question")
+        for m in self.quick.measures:
+            for instrument in (m.screen, m.full):
+                if instrument not in KNOWN_INSTRUMENTS:
+                    raise ValueError(f"quick: unknown instrument {instrument!r}")
+            screen, full = get_instrument(m.screen), get_instrument(m.full)
+            # The screen's items must be the full questionnaire's first items, so its
+            # answers carry over and are never asked twice.
+            texts = [i.text for i in screen.items]
+            if screen.parent != m.full or texts != [i.text for i in full.items[: len(texts)]]:
+                raise ValueError(f"quick: {m.screen} is not the start of {m.full}")
+            if not screen.screens:
+                raise ValueError(f"quick: {m.screen} has no screening cutoff")
 
     def _check(self, spec: CondSpec | None, where: str) -> None:
         if spec is None:
@@ -393,8 +484,9 @@ class QuestionBank:
         shown = dict(answers)
         hidden: list[str] = []
         for q in self._follow_ups:
-            assert q.show_if is not None
-            if not self._scope.holds(q.show_if, State(answers=shown)):
+            conditions = [self._section_of[q.section].show_if, q.show_if]
+            state = State(answers=shown)
+            if not all(c is None or self._scope.holds(c, state) for c in conditions):
                 hidden.append(q.id)
                 # Later conditions must not see an answer to a question that was not shown.
                 shown.pop(q.id, None)
@@ -424,6 +516,7 @@ class QuestionBank:
             "sections": [s.to_dict() for s in self.sections],
             "questions": [q.to_dict() for q in self.questions],
             "measures": [m.to_dict() for m in self.measures],
+            "quick": self.quick.to_dict(),
             "answer_values": {
                 "yes_no": '"yes" or "no"',
                 "agree5": "1 (strongly disagree) to 5 (strongly agree)",
@@ -440,6 +533,7 @@ class QuestionBank:
         always_items = sum(m.items for m in self.measures if m.always)
         return {
             "questions": len(self.questions),
+            "sections_shown_when_relevant": sum(1 for s in self.sections if s.show_if),
             "follow_up_questions": len(self._follow_ups),
             "always_asked_questions": len(self.questions) - len(self._follow_ups),
             "measure_items_always": always_items,

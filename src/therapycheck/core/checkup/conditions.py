@@ -113,7 +113,7 @@ class State:
     """What conditions look at during one evaluation (built fresh for each check-up)."""
 
     answers: Mapping[str, Any]
-    items: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    items: Mapping[str, tuple[int | None, ...]] = field(default_factory=dict)
     scores: Mapping[str, Any] = field(default_factory=dict)
     statuses: Mapping[str, Any] = field(default_factory=dict)
     facts: Mapping[str, Any] = field(default_factory=dict)

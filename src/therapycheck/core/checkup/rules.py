@@ -27,6 +27,7 @@ from therapycheck.core.checkup.conditions import CondSpec, Scope, State, answer_
 from therapycheck.core.checkup.model import FACTOR_IDS, SEVERITY_RANK, Severity
 from therapycheck.core.citations import check_cited
 from therapycheck.core.datafile import load_mapping
+from therapycheck.core.instruments import get_instrument
 from therapycheck.core.safety import Danger
 
 # Facts the evaluator derives in Python (see evaluate.py) and rules may test.
@@ -170,6 +171,12 @@ def _placeholder(kind: str, path: str, bank: QuestionBank, rule_id: str) -> Plac
 def _measure_text(state: State, inst: str, field: str) -> str:
     """`{m.inst.field}`: a score's total, band, name, subscale or one item's answer."""
     sc = state.scores.get(inst)
+    if field.startswith("item."):
+        # Items are there even when skipped items leave the questionnaire without a total.
+        number = int(field[5:])
+        given = state.items.get(inst, ())
+        value = given[number - 1] if len(given) >= number else None
+        return str(get_instrument(inst).item_label(number, value)) if value is not None else ""
     if sc is None:
         return inst if field == "name" else ""
     if field == "total":
@@ -180,8 +187,7 @@ def _measure_text(state: State, inst: str, field: str) -> str:
         return str(sc.instrument.short_name)
     if field.startswith("sub."):
         return _num(sc.subscales.get(field[4:], ""))
-    number = int(field[5:])
-    return str(sc.instrument.item_label(number, sc.answers[number - 1]))
+    return ""
 
 
 def _num(value: Any) -> str:

@@ -182,6 +182,20 @@ class SafetyItems(_Strict):
     source: Source
 
 
+class MissingItems(_Strict):
+    """What a skipped item does to the total, as the instrument's authors allow.
+
+    Up to `prorate_up_to` items may be skipped: the total is then the sum of the answered
+    items x (number of items / number answered), rounded to the nearest whole number
+    (halves up). More skipped items: no total. An instrument without this rule has no
+    total when any item is skipped. A skipped safety item is never read as 0.
+    """
+
+    prorate_up_to: int = Field(ge=1)
+    rule: str = Field(min_length=10)
+    source: Source
+
+
 class Loinc(_Strict):
     panel: str | None = None
     total: str | None = None
@@ -207,6 +221,7 @@ class Instrument(_Strict):
     reliable_change: ReliableChange | None = None
     norms: Norms | None = None
     safety: SafetyItems | None = None
+    missing_items: MissingItems | None = None
     subscales: tuple[Subscale, ...] = ()
     patterns: tuple[PatternRule, ...] = ()
     parent: str | None = None
@@ -247,8 +262,10 @@ class Instrument(_Strict):
             labels.append(words)
         return tuple(labels)
 
-    def item_label(self, number: int, value: int) -> str:
+    def item_label(self, number: int, value: int | None) -> str:
         """The words of item `number`'s answer `value`; the number itself if no option has it."""
+        if value is None:
+            return "Skipped"
         return self.item_labels[number - 1].get(value, str(value))
 
     def item_range(self, number: int) -> tuple[int, int]:
@@ -359,6 +376,13 @@ class Instrument(_Strict):
                 raise ValueError(f"{self.id}: count_threshold takes no multiplier or reversal")
         elif self.scoring.item_thresholds:
             raise ValueError(f"{self.id}: item_thresholds only apply to count_threshold")
+        missing = self.missing_items
+        if missing is not None:
+            if missing.prorate_up_to >= len(self.items):
+                raise ValueError(f"{self.id}: missing_items must leave at least one item")
+            # Prorating a total says nothing about subscales or patterns of items.
+            if self.scoring.method != "sum" or self.subscales or self.patterns:
+                raise ValueError(f"{self.id}: only a plain sum can be prorated")
 
     def _check_bands(self) -> None:
         if not self.bands:
