@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 
 from therapycheck.core.checkup.model import Severity
 from therapycheck.core.plan import When
+from therapycheck.core.safety import Danger
 
 # A JSON number as the core writes it: a whole number, or a finite decimal.
 Number = StrictInt | Annotated[float, Field(strict=True, allow_inf_nan=False)]
@@ -67,6 +68,8 @@ class StoredSafety(_Stored):
     crisis: StrictBool = False
     resources: tuple[StoredResource, ...] = ()
     reasons: Texts = ()
+    # The kinds of danger the answers showed (core.safety.DANGERS); absent before they were.
+    dangers: tuple[Danger, ...] = ()
     country: Text = ""
     country_name: Text = ""
     emergency_number: Text = ""

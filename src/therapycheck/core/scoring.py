@@ -184,8 +184,8 @@ def _prorated(
     lines = _interpretations(inst, total, screens, endorsed, [])
     lines.insert(
         1,
-        f"You skipped {_items_words(missing)}, so this total is an estimate from the items "
-        f"you answered. {rule.rule}",
+        f"You skipped {_items_words(missing)}, so this score is an estimate from the "
+        f"questions you answered. {rule.rule}",
     )
     if skipped_safety:
         flags.append("safety_item_skipped")
@@ -207,7 +207,8 @@ def _prorated(
 _SAFETY_SKIPPED = (
     "You skipped {items}, which asks about your safety. A skipped answer does not tell us "
     "you are safe. If you have had thoughts of being better off dead or of hurting "
-    "yourself, please use the crisis support shown on this page and tell your therapist."
+    "yourself, please contact a crisis line now (see where to get help) and tell your "
+    "therapist."
 )
 
 

@@ -153,8 +153,14 @@ def test_a_skipped_answer_does_not_open_a_follow_up() -> None:
     assert "dual_kind" not in [q.id for q in bank.visible({"dual_relationship": None})]
 
 
-def test_it_always_offers_the_three_core_measures() -> None:
-    assert question_bank().measures_offered({}) == ["phq9", "gad7", "wai_sr"]
+# Changed with issue 14 (the adaptive check-up): WAI-SR is offered only when an answer
+# about the therapist is not a clear "agree"; PHQ-9 and GAD-7 are still always asked.
+def test_it_always_offers_mood_and_anxiety_and_the_alliance_measure_on_doubt() -> None:
+    bank = question_bank()
+    assert bank.measures_offered({}) == ["phq9", "gad7"]
+    assert bank.measures_offered({"trust": 4, "heard": 5}) == ["phq9", "gad7"]
+    assert bank.measures_offered({"trust": 3}) == ["phq9", "gad7", "wai_sr"]
+    assert bank.measures_offered({"goals_agreed": 2}) == ["phq9", "gad7", "wai_sr"]
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,9 @@
      "history":  {"phq9": [{"session": 1, "score": 14}, {"session": 4, "score": 12}]},
      "country":  "GB"}
 
-A skipped question is absent, null or "skip". Every problem raises `AnswersError` naming
+A skipped question is absent, null or "skip"; so is a skipped questionnaire item (null in
+its list). A questionnaire with more items skipped than its authors allow has no score:
+its answers stay in `measures`, and `unscored` says why. Every problem raises `AnswersError` naming
 the question (or `measures.<id>` / `history.<id>`), so nothing is silently dropped, except
 answers to follow-up questions whose condition was not met: those are listed in
 `ParsedAnswers.ignored`, the way a form would hide them.

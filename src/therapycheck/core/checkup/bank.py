@@ -494,13 +494,13 @@ class QuestionBank:
 
     def visible(self, answers: Mapping[str, Any] | None = None) -> list[Question]:
         """The questions to show, in order, given the answers so far."""
-        given = _given(answers or {})
+        given = self._valid(_given(answers or {}))
         hidden = self.hidden_ids(given)
         return [q for q in self.questions if q.id not in hidden]
 
     def measures_offered(self, answers: Mapping[str, Any] | None = None) -> list[str]:
         """Instrument ids to ask: the ones always asked, then those the answers point to."""
-        given = _given(answers or {})
+        given = self._valid(_given(answers or {}))
         for qid in self.hidden_ids(given):
             given.pop(qid, None)
         state = State(answers=given)
@@ -509,6 +509,23 @@ class QuestionBank:
             for m in self.measures
             if m.offer_if is None or self._scope.holds(m.offer_if, state)
         ]
+
+    def _valid(self, given: dict[str, Any]) -> dict[str, Any]:
+        """Only answers the bank accepts (stored or imported ones may be stale), normalized.
+
+        A condition must never compare an odd value ("lots" sessions): it counts as not
+        answered, the way `parse_answers` would refuse it.
+        """
+        valid: dict[str, Any] = {}
+        for qid, value in given.items():
+            checker = self.checkers.get(qid)
+            if checker is None:
+                continue
+            try:
+                valid[qid] = checker(value)
+            except AnswersError:
+                continue
+        return valid
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -533,7 +550,6 @@ class QuestionBank:
         always_items = sum(m.items for m in self.measures if m.always)
         return {
             "questions": len(self.questions),
-            "sections_shown_when_relevant": sum(1 for s in self.sections if s.show_if),
             "follow_up_questions": len(self._follow_ups),
             "always_asked_questions": len(self.questions) - len(self._follow_ups),
             "measure_items_always": always_items,

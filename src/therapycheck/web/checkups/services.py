@@ -92,13 +92,42 @@ def document_for(checkup: Checkup) -> dict[str, Any]:
     stored = checkup.answers if isinstance(checkup.answers, dict) else {}
     doc: dict[str, Any] = {
         "answers": wizard.answers_of(stored),
-        "measures": wizard.measures_of(stored),
+        "measures": core_measures(wizard.measures_of(stored)),
     }
     doc["country"] = checkup.person.country
     history = score_history(checkup.person)
     if history:
         doc["history"] = history
     return sanitize(doc)
+
+
+def core_measures(stored: dict[str, list[int | None]]) -> dict[str, Any]:
+    """Stored questionnaires as the core reads them.
+
+    A list shorter than its questionnaire was started in the quick check: only its first
+    items were asked. When they are exactly a short screen's items (PHQ-9's first two are
+    the PHQ-2) the screen is scored; the rest count as not answered (never as 0).
+    """
+    from therapycheck.core.checkup.bank import question_bank
+    from therapycheck.core.instruments import UnknownInstrument, get_instrument
+
+    screens = {m.full: m.screen for m in question_bank().quick.measures}
+    measures: dict[str, Any] = {}
+    for instrument_id, answers in stored.items():
+        try:
+            size = len(get_instrument(instrument_id).items)
+        except UnknownInstrument:
+            measures[instrument_id] = answers  # the core names the problem
+            continue
+        if not isinstance(answers, list) or len(answers) >= size:
+            measures[instrument_id] = answers
+            continue
+        screen = screens.get(instrument_id)
+        if screen is not None and len(answers) == len(get_instrument(screen).items):
+            measures[screen] = answers
+        else:
+            measures[instrument_id] = [*answers, *([None] * (size - len(answers)))]
+    return measures
 
 
 def sanitize(doc: dict[str, Any]) -> dict[str, Any]:
@@ -265,6 +294,10 @@ def scores_to_add(checkup: Checkup) -> list[tuple[str, list[int]]]:
     found = []
     for instrument_id in sorted(measures, key=lambda i: order.get(i, len(order))):
         answers = measures[instrument_id]
+        if not isinstance(answers, list) or any(a is None for a in answers):
+            # Progress keeps complete questionnaires only: a skipped item (or a PHQ-9
+            # asked only as far as its PHQ-2 screen) stays in this check-up's result.
+            continue
         try:
             instrument = get_instrument(instrument_id)
             scoring.score(instrument, list(answers))

@@ -6,6 +6,9 @@ app_name = "checkups"
 
 urlpatterns = [
     path("", views.start, name="start"),
+    path("quick/", views.quick_check, name="quick"),
+    path("<int:pk>/quick/more/", views.quick_more, name="quick_more"),
+    path("<int:pk>/quick/answer/", views.quick_answer, name="quick_answer"),
     path("<int:pk>/", views.results, name="results"),
     path("<int:pk>/print/", views.print_view, name="print"),
     path("<int:pk>/delete/", views.delete, name="delete"),

@@ -9,12 +9,15 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from therapycheck.core import plan as core_plan
+from therapycheck.core import safety as core_safety
 from therapycheck.core.result import StoredResult
 from therapycheck.web.accounts.current import current_person
 from therapycheck.web.accounts.models import Person
-from therapycheck.web.checkups import presenters, services, wizard
+from therapycheck.web.checkups import presenters, quick, services, wizard
 from therapycheck.web.checkups.forms import AddScoresForm
 from therapycheck.web.checkups.models import Checkup
 from therapycheck.web.tracking.models import MAX_SESSION
@@ -130,6 +133,8 @@ def step(request: HttpRequest, pk: str, kind: str, ref: str) -> HttpResponse:
     if request.GET.get("more") == "1" and step_.kind == "section":
         added = wizard.unanswered_in(checkup.answers, step_.ref)
     notice = "added" if added else ""
+    if request.GET.get("more") == "1" and step_.kind == "measure":
+        notice = "more_items"
     return _render_step(request, checkup, steps, index, raw=raw, notice=notice, added=added)
 
 
@@ -163,7 +168,7 @@ def _read(checkup: Checkup, step_: wizard.Step, data: Any, nav: str) -> wizard.S
     if nav == NAV_SKIP_MEASURE:
         return wizard.Submission()
     # Going back or saving for later keeps a questionnaire only when it is complete.
-    return wizard.read_measure(step_.ref, data, partial=nav != NAV_NEXT)
+    return wizard.read_measure(step_.ref, data, partial=nav != NAV_NEXT, doc=checkup.answers)
 
 
 def _save_valid(checkup: Checkup, step_: wizard.Step, sub: wizard.Submission, current: str) -> None:
@@ -196,6 +201,9 @@ def _navigate(checkup: Checkup, step_: wizard.Step, nav: str) -> HttpResponse:
         return HttpResponseRedirect(step_url(checkup, target))
     if step_.kind == "section" and wizard.unanswered_in(checkup.answers, step_.ref):
         # An answer on this screen opened a follow-up question on the same screen.
+        return HttpResponseRedirect(step_url(checkup, step_.key) + "?more=1")
+    if step_.kind == "measure" and wizard.measure_needs_more(checkup.answers, step_.ref):
+        # A positive PHQ-2 or GAD-2: the rest of the PHQ-9 or GAD-7 on the same screen.
         return HttpResponseRedirect(step_url(checkup, step_.key) + "?more=1")
     if index + 1 >= len(steps):
         services.finish(checkup)
@@ -262,7 +270,15 @@ def _render_step(
             checkup.answers, step_.ref, raw, errors or {}, added or []
         )
     else:
-        context["items"] = presenters.measure_fields(step_.ref, raw, errors or {})
+        shown = {i["name"] for i in wizard.shown_items(checkup.answers, step_.ref)}
+        items = presenters.measure_fields(step_.ref, raw, errors or {})
+        items = [item for item in items if item["name"] in shown or item["name"] in raw]
+        for item in items:  # "Prefer not to say" on one item (checkups/_item.html)
+            item["skip_checked"] = raw.get(item["name"]) == wizard.SKIP
+        context["items"] = items
+        all_items = len(wizard.measure_items(step_.ref))
+        context["screen_first"] = len(items) < all_items
+        context["screen_more"] = bool(notice == "more_items")
         context["instrument"] = presenters.instrument_info(step_.ref)
     status = 400 if errors else 200
     return render(request, "checkups/step.html", context, status=status)
@@ -392,7 +408,200 @@ def _results_context(checkup: Checkup, result: StoredResult) -> dict[str, Any]:
     earlier = services.completed(checkup.person)
     return {
         "checkup": checkup,
-        "result": presenters.result_view(result, wizard.answers_of(checkup.answers)),
+        "result": presenters.result_view(
+            result,
+            wizard.answers_of(checkup.answers),
+            presenters.current_safety(checkup, checkup.person.country),
+        ),
         "comparison": presenters.comparison_view(services.compare(checkup, earlier)),
         "earlier": [presenters.summary(c) for c in earlier if c.pk != checkup.pk],
     }
+
+
+# --- the quick check ---------------------------------------------------------------------
+
+
+def _ask_country(request: HttpRequest, person: Person) -> bool:
+    """As the site-wide prompt does: unknown country, and not "Other" chosen on purpose."""
+    from therapycheck.web.accounts.context_processors import COUNTRY_CHOSEN_KEY
+
+    unknown = core_safety.normalize_country(person.country) == core_safety.DEFAULT_COUNTRY
+    return unknown and not request.session.get(COUNTRY_CHOSEN_KEY)
+
+
+@require_http_methods(["GET", "POST"])
+def quick_check(request: HttpRequest) -> HttpResponse:
+    """Page 1 of the quick check: safety, two short screens, the relationship, progress."""
+    person = current_person(request)
+    if request.method == "POST":
+        ask_country = _ask_country(request, person)
+        countries = {code for code, _ in core_safety.countries()}
+        form = quick.read_first(request.POST, ask_country=ask_country, countries=countries)
+        if form.ok:
+            try:
+                if form.country is not None:
+                    from therapycheck.web.accounts.context_processors import COUNTRY_CHOSEN_KEY
+
+                    request.session[COUNTRY_CHOSEN_KEY] = True
+                return _save_quick(person, form)
+            except services.TooManyCheckups as exc:
+                form.errors["quick"] = str(exc)
+        context = quick_form_context(request, person, form.raw, form.errors)
+        return render(request, "checkups/quick.html", context, status=400)
+    return render(request, "checkups/quick.html", quick_form_context(request, person))
+
+
+def quick_form_context(
+    request: HttpRequest,
+    person: Person,
+    raw: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """What the quick-check form needs (its page, and the home page, which starts with it)."""
+    ask_country = _ask_country(request, person)
+    errors = errors or {}
+    if raw is None:
+        unfinished = services.in_progress(person)
+        doc = unfinished.answers if unfinished is not None else {}
+        raw = {}
+        for q in quick.questions():
+            raw.update(wizard.section_raw(doc, q.section))
+        for measure in _quick_measures():
+            raw.update(quick.item_raw(doc, measure.full))
+    return {
+        "questions": quick.question_fields(raw, errors),
+        "screens": [
+            {
+                "measure": m,
+                "instrument": get_instrument_info(m.full),
+                "items": quick.item_fields(quick.screen_items(m), raw, errors),
+            }
+            for m in _quick_measures()
+        ],
+        "quick_country": ask_country,
+        # The form asks the country itself: no second, site-wide prompt above it.
+        "country_prompt_in_page": ask_country,
+        "countries": core_safety.countries(),
+        "country_value": raw.get(quick.COUNTRY_FIELD, ""),
+        "country_error": errors.get(quick.COUNTRY_FIELD, ""),
+        "form_error": errors.get("quick", ""),
+        "errors": [
+            {"href": f"#f-{name.removeprefix(wizard.Q_PREFIX)}", "message": message}
+            for name, message in errors.items()
+            if name != "quick"
+        ],
+    }
+
+
+def _quick_measures() -> list[Any]:
+    from therapycheck.core.checkup.bank import question_bank
+
+    return list(question_bank().quick.measures)
+
+
+def get_instrument_info(instrument_id: str) -> dict[str, Any]:
+    from therapycheck.core.instruments import get_instrument
+
+    inst = get_instrument(instrument_id)
+    return {
+        "id": inst.id,
+        "name": inst.name,
+        "short_name": inst.short_name,
+        "instructions": inst.instructions,
+    }
+
+
+def _save_quick(person: Person, form: quick.QuickForm) -> HttpResponse:
+    if form.country is not None:
+        person.country = form.country
+        person.save(update_fields=["country"])
+    with transaction.atomic():
+        checkup = services.start_or_resume(person)
+        doc = quick.save_first(dict(checkup.answers or {}), form)
+        services.save(checkup, doc, checkup.current_section)
+        services.raise_safety_if_needed(checkup, _safety(checkup))
+    if quick.positive_screens(checkup.answers):
+        return HttpResponseRedirect(reverse("checkups:quick_more", args=[checkup.pk]))
+    return HttpResponseRedirect(reverse("checkups:quick_answer", args=[checkup.pk]))
+
+
+@require_http_methods(["GET", "POST"])
+def quick_more(request: HttpRequest, pk: int) -> HttpResponse:
+    """Page 2, only when a short screen was positive: the rest of its full questionnaire."""
+    checkup = _owned(request, pk)
+    if checkup.is_completed:
+        return HttpResponseRedirect(reverse("checkups:results", args=[checkup.pk]))
+    positive = quick.positive_screens(checkup.answers)
+    if not positive:
+        return HttpResponseRedirect(reverse("checkups:quick_answer", args=[checkup.pk]))
+    if request.method == "POST":
+        doc = dict(checkup.answers or {})
+        for measure in positive:
+            doc = quick.save_rest(doc, measure.full, quick.read_rest(measure, request.POST))
+        services.save(checkup, doc, checkup.current_section)
+        services.raise_safety_if_needed(checkup, _safety(checkup))
+        return HttpResponseRedirect(reverse("checkups:quick_answer", args=[checkup.pk]))
+    raw: dict[str, Any] = {}
+    for measure in positive:
+        raw.update(quick.item_raw(checkup.answers, measure.full))
+    context = {
+        "checkup": checkup,
+        "screens": [
+            {
+                "measure": m,
+                "instrument": get_instrument_info(m.full),
+                "items": quick.item_fields(quick.rest_items(m), raw, {}),
+            }
+            for m in positive
+        ],
+    }
+    return render(request, "checkups/quick_more.html", context)
+
+
+def quick_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """The first answer: the core's evaluation and plan on the answers given so far."""
+    from therapycheck.core.report import checkup_report
+
+    checkup = _owned(request, pk)
+    doc = services.document_for(checkup)
+    person = checkup.person
+    report = checkup_report(doc, country=person.country, today=timezone.localdate())
+    services.raise_safety_if_needed(checkup, report.plan.safety.to_dict())
+    findings = report.findings
+    top = findings[0] if findings else None
+    actions = report.plan.actions
+    first = actions[0] if actions else None
+    context = {
+        "checkup": checkup,
+        "safety_first": report.plan.safety.crisis,
+        "safety_item_skipped": any(
+            sc.safety_items_skipped for sc in report.evaluation.measures.values()
+        ),
+        "top": (
+            {"label": core_plan.factor_label(top.factor), "why": list(top.why)}
+            if top is not None
+            else None
+        ),
+        "also": [core_plan.factor_label(f.factor) for f in findings[1:3]],
+        "step": (
+            {
+                "title": first.title,
+                "when": core_plan.WHEN_LABELS.get(first.when, ""),
+                "steps": list(first.steps[:3]),
+            }
+            if first is not None
+            else None
+        ),
+        "scores": [
+            {
+                "name": sc.instrument.short_name,
+                # The skipped safety item has its own box on this page.
+                "lines": [
+                    line for line in sc.interpretations if "tell us you are safe" not in line
+                ],
+            }
+            for sc in report.evaluation.measures.values()
+        ],
+        "continue_url": resume_url(checkup),
+    }
+    return render(request, "checkups/quick_answer.html", context)

@@ -17,8 +17,9 @@ from therapycheck.core.checkup.bank import AnswersError, question_bank
 from therapycheck.core.instruments import get_instrument
 
 SKIP = "skip"
-# Measures every check-up includes: mood, anxiety and how the work with the therapist feels.
-ALWAYS_MEASURES: tuple[str, ...] = ("phq9", "gad7", "wai_sr")
+# Measures every check-up includes: mood and anxiety. The alliance questionnaire (WAI-SR)
+# is offered when the answers about the therapist are not a clear yes (questions.yaml).
+ALWAYS_MEASURES: tuple[str, ...] = ("phq9", "gad7")
 # Prefix of form field names, so question ids can never clash with our own fields.
 Q_PREFIX = "q-"
 M_PREFIX = "m-"
@@ -37,7 +38,8 @@ class Submission:
     """One screen's submitted form: the values understood, and the errors to show."""
 
     values: dict[str, Any] = field(default_factory=dict)  # question id -> answer value
-    measure: list[int] | None = None  # item answers, when the whole questionnaire was answered
+    # Item answers (None = skipped), when every item was answered or skipped.
+    measure: list[int | None] | None = None
     errors: dict[str, str] = field(default_factory=dict)  # form field name -> message
     raw: dict[str, Any] = field(default_factory=dict)  # form field name -> what was sent
 
@@ -61,7 +63,7 @@ def answers_of(doc: Mapping[str, Any]) -> dict[str, Any]:
     return dict(raw) if isinstance(raw, Mapping) else {}
 
 
-def measures_of(doc: Mapping[str, Any]) -> dict[str, list[int]]:
+def measures_of(doc: Mapping[str, Any]) -> dict[str, list[int | None]]:
     raw = doc.get("measures") if isinstance(doc, Mapping) else None
     return dict(raw) if isinstance(raw, Mapping) else {}
 
@@ -292,17 +294,73 @@ def measure_items(instrument_id: str) -> list[dict[str, Any]]:
     return items
 
 
-def read_measure(instrument_id: str, data: Any, *, partial: bool = False) -> Submission:
-    """Read a questionnaire's form. Every item is needed for a score, unless `partial`."""
+def _screen_size(instrument_id: str) -> int | None:
+    """How many first items make up this questionnaire's short screen (PHQ-9: the PHQ-2)."""
+    for m in question_bank().quick.measures:
+        if m.full == instrument_id:
+            return len(get_instrument(m.screen).items)
+    return None
+
+
+def screen_positive(instrument_id: str, answers: list[int | None]) -> bool:
+    """The short screen's own cutoff (its data file); skipped items add nothing."""
+    from therapycheck.core.scoring import score
+
+    for m in question_bank().quick.measures:
+        if m.full == instrument_id:
+            size = len(get_instrument(m.screen).items)
+            known = [v if isinstance(v, int) else 0 for v in answers[:size]]
+            return len(known) == size and "positive_screen" in score(m.screen, known).flags
+    return True
+
+
+def shown_items(doc: Mapping[str, Any], instrument_id: str) -> list[dict[str, Any]]:
+    """The items to ask now. PHQ-9 and GAD-7 start with their first two items (the PHQ-2
+    and GAD-2 screens); the rest follow only when the screen is positive."""
+    items = measure_items(instrument_id)
+    size = _screen_size(instrument_id)
+    if size is None:
+        return items
+    stored = measures_of(doc).get(instrument_id)
+    if stored is None or len(stored) < size:
+        return items[:size]
+    if len(stored) == size and not screen_positive(instrument_id, list(stored)):
+        return items[:size]
+    return items
+
+
+def measure_needs_more(doc: Mapping[str, Any], instrument_id: str) -> bool:
+    """A positive screen was just saved: the rest of the questionnaire comes next."""
+    stored = measures_of(doc).get(instrument_id)
+    return stored is not None and len(shown_items(doc, instrument_id)) > len(stored)
+
+
+def read_measure(
+    instrument_id: str,
+    data: Any,
+    *,
+    partial: bool = False,
+    doc: Mapping[str, Any] | None = None,
+) -> Submission:
+    """Read a questionnaire's form: every item shown needs an answer or "Prefer not to
+    say" (unless `partial`). Items sent beyond those shown are read too, all or none."""
     sub = Submission()
-    answers: list[int] = []
-    for item in measure_items(instrument_id):
+    answers: list[int | None] = []
+    shown = shown_items(doc or {}, instrument_id)
+    extra = measure_items(instrument_id)[len(shown) :]
+    if any(data.get(item["name"]) for item in extra):
+        shown = [*shown, *extra]
+    for item in shown:
         raw = data.get(item["name"], "")
         raw = raw.strip() if isinstance(raw, str) else ""
         sub.raw[item["name"]] = raw
         allowed = {str(o["value"]): o["value"] for o in item["options"]}
         if raw in allowed:
             answers.append(allowed[raw])
+        elif raw == SKIP:
+            # "Prefer not to say" for one item: the core scores what its authors allow
+            # (core.scoring) and never reads a skipped safety item as 0.
+            answers.append(None)
         elif not partial:
             message = "Please choose an answer for this question."
             sub.errors[item["name"]] = message if not raw else "Please choose one of the answers."
@@ -315,7 +373,10 @@ def measure_raw(doc: Mapping[str, Any], instrument_id: str) -> dict[str, Any]:
     """The stored answers of a questionnaire as form values, to show them again."""
     stored = measures_of(doc).get(instrument_id) or []
     items = measure_items(instrument_id)
-    return {item["name"]: str(value) for item, value in zip(items, stored, strict=False)}
+    return {
+        item["name"]: SKIP if value is None else str(value)
+        for item, value in zip(items, stored, strict=False)
+    }
 
 
 def section_raw(doc: Mapping[str, Any], section_id: str) -> dict[str, Any]:

@@ -1,0 +1,257 @@
+"""The adaptive check-up (issue 14): questions appear only when earlier answers make them
+relevant, and every rule's questions can still be reached when they are.
+
+The stories below are counted the way the wizard asks: each screen shows the questions
+that are visible for the answers so far; an answer can open more. A question the story
+does not mention is answered "Prefer not to say" (that is a tap too).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from therapycheck.core.checkup.bank import QuestionBank, load_bank_file, question_bank
+from therapycheck.core.checkup.conditions import answer_refs
+from therapycheck.core.checkup.rules import referenced_questions, rule_set
+from therapycheck.core.instruments import get_instrument
+
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "checkup.md"
+
+# Before issue 14 everyone answered 61 questions and 28 questionnaire items (PHQ-9,
+# GAD-7, WAI-SR): the figure docs/checkup.md gave then (git history of that file).
+BEFORE = 61 + 28
+
+_BASE: dict[str, Any] = {
+    "sessions": 12,
+    "weeks": 14,
+    "frequency": "weekly",
+    "credential": "psychologist",
+    "approach": "cbt",
+    "concerns": ["anxiety"],
+    "safe_now": "safe",
+    "harm_worry": "no",
+    "harm_others": "no",
+    "danger_from_others": "no",
+    "trust": 4,
+    "heard": 4,
+    "feel_safe": 4,
+    "goals_agreed": 4,
+    "raised_concerns": "welcomed",
+    "style_match": 4,
+    "culture_understood": 4,
+    "dual_relationship": "no",
+    "conduct": ["none"],
+    "feels_working": 4,
+    "compared_to_start": "bit_better",
+    "overwhelmed": 2,
+    "recent_change": "same",
+    "thinking_of_ending": "no",
+}
+
+STORIES: dict[str, dict[str, Any]] = {
+    # Twelve sessions for anxiety, feels a bit better, gets on with the therapist.
+    "going_well": dict(_BASE),
+    # Getting on well with the therapist but unsure the therapy is helping yet.
+    "good_relationship_unsure_it_helps": {**_BASE, "feels_working": 3, "compared_to_start": "same"},
+    # Feels a bit better, but does not feel heard and does not fully trust the therapist.
+    "better_but_not_heard": {**_BASE, "trust": 3, "heard": 2, "rupture": "not_talked"},
+    # Twenty sessions, no better, and the therapist does not seem to notice.
+    "stuck_after_many_sessions": {
+        **_BASE,
+        "sessions": 20,
+        "feels_working": 2,
+        "compared_to_start": "same",
+        "thinking_of_ending": "stuck_ending",
+    },
+}
+
+
+def walk(story: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(questions answered, questionnaires offered) when a person tells `story`."""
+    bank = question_bank()
+    answers: dict[str, Any] = {}
+    for _ in range(len(bank.questions)):
+        shown = [q.id for q in bank.visible(answers)]
+        nxt = {qid: story.get(qid, "skip") for qid in shown}
+        if nxt == answers:
+            break
+        answers = nxt
+    return list(answers), bank.measures_offered(answers)
+
+
+# Stories whose first two PHQ-9 / GAD-7 answers reach the PHQ-2 / GAD-2 cutoff (3), so
+# the rest of that questionnaire is asked too (web/checkups/wizard.shown_items).
+POSITIVE_SCREENS: dict[str, set[str]] = {
+    "good_relationship_unsure_it_helps": {"phq9"},
+    "stuck_after_many_sessions": {"phq9", "gad7"},
+}
+
+
+def count(name: str) -> tuple[int, int]:
+    """(questions, questionnaire items) the story answers."""
+    questions, measures = walk(STORIES[name])
+    screens = {m.full: m.screen for m in question_bank().quick.measures}
+    items = 0
+    for instrument in measures:
+        asked = instrument
+        if instrument in screens and instrument not in POSITIVE_SCREENS.get(name, set()):
+            asked = screens[instrument]
+        items += len(get_instrument(asked).items)
+    return len(questions), items
+
+
+def test_a_typical_story_answers_well_under_half_of_what_everyone_answered_before() -> None:
+    questions, items = count("going_well")
+    assert questions + items <= 0.4 * BEFORE
+
+
+@pytest.mark.parametrize("name", sorted(STORIES))
+def test_every_story_answers_fewer_questions_than_before(name: str) -> None:
+    questions, items = count(name)
+    assert questions + items < BEFORE
+
+
+def test_going_well_skips_the_sections_that_look_for_reasons_it_is_stuck() -> None:
+    questions, measures = walk(STORIES["going_well"])
+    bank = question_bank()
+    sections = {bank.get(q).section for q in questions if bank.get(q)}  # type: ignore[union-attr]
+    assert sections == {"about", "safety", "relationship", "boundaries", "progress"}
+    assert "wai_sr" not in measures
+
+
+def test_safety_and_boundary_questions_are_asked_in_every_story() -> None:
+    always = {"safe_now", "harm_worry", "harm_others", "danger_from_others"}
+    always |= {"dual_relationship", "conduct"}
+    for story in STORIES.values():
+        assert always <= set(walk(story)[0])
+
+
+def test_doubt_about_the_therapist_opens_the_details_and_the_alliance_questionnaire() -> None:
+    questions, measures = walk(STORIES["better_but_not_heard"])
+    assert {"rupture", "asks_feedback"} <= set(questions)
+    assert "wai_sr" in measures
+
+
+def test_feeling_stuck_opens_the_sections_about_why() -> None:
+    questions, _ = walk(STORIES["stuck_after_many_sessions"])
+    bank = question_bank()
+    sections = {bank.get(q).section for q in questions}  # type: ignore[union-attr]
+    assert {"expectations", "agreement", "barriers", "fit", "health"} <= sections
+
+
+def test_a_skipped_progress_answer_keeps_the_sections_about_why() -> None:
+    story = {**STORIES["going_well"], "compared_to_start": "skip"}
+    questions, _ = walk(story)
+    assert "can_name_goal" in questions and "holding_back" in questions
+
+
+def test_the_agreement_section_waits_until_past_the_first_sessions() -> None:
+    early = {**STORIES["stuck_after_many_sessions"], "sessions": 2, "weeks": 2}
+    assert "agreement_made" not in walk(early)[0]
+    assert "agreement_made" in walk(STORIES["stuck_after_many_sessions"])[0]
+
+
+# Answers that open every condition at once: every question must then be visible, so
+# every rule's questions can be reached when the answers make them relevant.
+EVERYTHING: dict[str, Any] = {
+    **_BASE,
+    "sessions": 20,
+    "trust": 2,
+    "style_match": 2,
+    "dual_relationship": "yes",
+    "approach": "cbt",
+    "concerns": ["trauma", "substance_use"],
+    "feels_working": 2,
+    "compared_to_start": "bit_worse",
+    "substance_hint": "yes",
+    "substance_kind": ["alcohol"],
+    "trauma_hint": "yes",
+    "focus_hint": "yes",
+}
+
+
+def test_when_every_condition_is_met_every_question_is_asked() -> None:
+    bank = question_bank()
+    shown = {q.id for q in bank.visible(EVERYTHING)}
+    assert shown == {q.id for q in bank.questions}
+
+
+def test_every_rule_can_fire_only_on_questions_that_can_be_shown_together() -> None:
+    bank = question_bank()
+    shown = {q.id for q in bank.visible(EVERYTHING)}
+    rules = rule_set()
+    for rule in rules.rules:
+        needed = referenced_questions(rule.when, rules.definitions)
+        assert needed <= shown, rule.id
+
+
+def test_a_section_condition_reads_only_earlier_sections() -> None:
+    bank = question_bank()
+    order = [s.id for s in bank.sections]
+    for section in bank.sections:
+        if section.show_if is None:
+            continue
+        for ref, _ in answer_refs(section.show_if):
+            asked_in = bank.get(ref).section  # type: ignore[union-attr]
+            assert order.index(asked_in) < order.index(section.id)
+
+
+def test_docs_state_the_counts_of_each_story() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    for name in STORIES:
+        questions, items = count(name)
+        label = name.replace("_", " ")
+        row = rf"\| {label}[^|]*\| {questions} \| {items} \| {questions + items} \|"
+        assert re.search(row, text), (name, questions, items)
+    assert f"{BEFORE} answers" in text
+
+
+def _bank_with(change: Callable[[dict[str, Any]], None]) -> QuestionBank:
+    data = copy.deepcopy(load_bank_file())
+    change(data)
+    return QuestionBank(data)
+
+
+def _section(data: dict[str, Any], section_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(s for s in data["sections"] if s["id"] == section_id)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["quick"].update(questions=["no_such_question"]), "unknown question"),
+        (lambda d: d["quick"].update(questions=["dual_kind"]), "is a follow-up question"),
+        (lambda d: d["quick"].update(questions=["can_name_goal"]), "is a follow-up question"),
+        (lambda d: d["quick"].update(questions=["trust", "trust"]), "unique"),
+        (
+            lambda d: d["quick"]["measures"][0].update(full="gad7"),
+            "phq2 is not the start of gad7",
+        ),
+        (
+            lambda d: _section(d, "safety").update(show_if={"answer": "trust", "lte": 2}),
+            "not asked in an earlier section",
+        ),
+        (
+            lambda d: _section(d, "progress").update(show_if={"answer": "feels_working", "lte": 2}),
+            "not asked in an earlier section",
+        ),
+    ],
+)
+def test_a_bad_quick_list_or_section_condition_fails_on_load(
+    change: Callable[[dict[str, Any]], None], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        _bank_with(change)
+
+
+def test_the_quick_check_is_data_with_the_four_safety_questions_first() -> None:
+    quick = question_bank().quick
+    assert quick.questions[:4] == ("safe_now", "harm_worry", "harm_others", "danger_from_others")
+    assert [(m.screen, m.full) for m in quick.measures] == [("phq2", "phq9"), ("gad2", "gad7")]
