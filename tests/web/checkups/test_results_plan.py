@@ -56,3 +56,20 @@ def test_the_printed_report_shows_the_first_step_of_each_top_action(
     assert checkup_result is not None
     first = checkup_result.actions[0]
     assert first.steps[0].split(".")[0] in html
+
+
+def test_the_crisis_step_on_the_results_page_uses_the_country_chosen_since(
+    client: Client, person: Person
+) -> None:
+    # Finished before a country was chosen: the stored plan says "your local emergency
+    # number". Once GB is chosen, the next step and the plan say 999.
+    checkup = finished_checkup(person, {"safe_now": "not_safe"})
+    result = checkup.stored_result()
+    assert result is not None
+    assert "your local emergency number" in result.actions[0].steps[0]
+    person.country = "GB"
+    person.save()
+    html = client.get(f"/checkup/{checkup.pk}/").content.decode()
+    plan = html[html.index('id="plan-heading"') :]
+    assert "call 999" in plan
+    assert "your local emergency number" not in plan

@@ -279,22 +279,23 @@ def test_saying_you_are_not_safe_shows_crisis_resources_on_the_next_screen(
 ) -> None:
     _checkup, url = walk(client, NOT_SAFE, stop_at="section:relationship")
     html = _html(client.get(url))
-    # The site-wide crisis banner comes first on the page, before the screen's heading.
-    assert 'class="crisis-banner"' in html
-    assert html.index("crisis-banner") < html.index("<h1>")
-    assert "you can carry on with the check-up" in html
+    # In the check-up a compact crisis panel comes first, before the screen's heading,
+    # in place of the full site banner (which would push the question off the screen).
+    assert 'class="crisis-compact"' in html
+    assert 'class="crisis-banner"' not in html
+    assert html.index("crisis-compact") < html.index("<h1>")
+    assert "Carry on when you feel ready" in html
     assert SafetyEvent.objects.filter(person=person, source="checkup").count() == 1
 
 
-def test_after_hiding_the_banner_the_screen_still_shows_the_crisis_response_first(
+def test_after_hiding_the_banner_the_screen_still_shows_the_crisis_panel_first(
     client: Client, person: Person
 ) -> None:
     _checkup, url = walk(client, NOT_SAFE, stop_at="section:relationship")
     client.post(reverse("accounts:acknowledge_crisis"), {"next": url})
     html = _html(client.get(url))
     assert 'class="crisis-banner"' not in html
-    main = html[html.index('<main id="main"') :]
-    assert main.index("safety-response is-crisis") < main.index("<h1>")
+    assert html.index('class="crisis-compact"') < html.index("<h1>")
 
 
 def test_the_site_banner_is_raised_once_per_check_up(client: Client, person: Person) -> None:
@@ -311,7 +312,7 @@ def test_phq9_item_nine_above_zero_raises_the_crisis_response(
         client, measures={"phq9": [1, 1, 1, 1, 1, 1, 1, 1, 1]}, stop_at="measure:gad7"
     )
     html = _html(client.get(url))
-    assert html.index('class="crisis-banner"') < html.index("<h1>")
+    assert html.index('class="crisis-compact"') < html.index("<h1>")
     assert SafetyEvent.objects.filter(person=person, source="checkup").exists()
 
 

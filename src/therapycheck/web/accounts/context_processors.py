@@ -6,23 +6,38 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.urls import reverse
 
 from therapycheck.core import safety as core_safety
 from therapycheck.web.accounts.current import current_person
-from therapycheck.web.accounts.safety import banner_response
+from therapycheck.web.accounts.safety import banner_response, number_links
+
+# Set in the session when the person chose "Other country" on purpose: stop asking.
+COUNTRY_CHOSEN_KEY = "therapycheck_country_chosen"
 
 
 def person_and_safety(request: HttpRequest) -> dict[str, Any]:
-    """`person`, `country` (code and name) and `crisis` (a SafetyResponse, or None)."""
+    """`person`, `country` (code and name), `crisis` (a SafetyResponse, or None), and
+    `ask_country` with `country_choices` while we do not know where the person lives,
+    else `emergency_links` (tap to call the emergency number, for the page header)."""
     try:
         person = current_person(request)
     except PermissionDenied:
         return {"person": None, "crisis": None, "country": core_safety.DEFAULT_COUNTRY}
+    code = core_safety.normalize_country(person.country)
+    unknown = code == core_safety.DEFAULT_COUNTRY
+    chosen = bool(getattr(request, "session", {}).get(COUNTRY_CHOSEN_KEY))
+    on_settings = request.path == reverse("pages:settings")
+    ask = unknown and not chosen and not on_settings
+    emergency = core_safety.safety_response(country=code).emergency_number
     return {
         "person": person,
         "crisis": banner_response(person),
-        "country": person.country,
+        "country": code,
         "country_name": country_name(person.country),
+        "ask_country": ask,
+        "country_choices": core_safety.countries() if ask else [],
+        "emergency_links": [] if unknown else number_links(emergency),
     }
 
 

@@ -8,7 +8,10 @@ answer carries a safety flag until the person acknowledges it, and returns on a 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
 
 from django.db import transaction
 from django.utils import timezone
@@ -70,3 +73,66 @@ def acknowledge(person: Person) -> None:
         person.crisis_acknowledged_at = timezone.now()
         person.crisis_acknowledged_event_id = latest.pk if latest else None
         person.save(update_fields=["crisis_acknowledged_at", "crisis_acknowledged_event_id"])
+
+
+# --- contact links: tap to call, tap to text, click to open -------------------------------
+
+# A phone number as the crisis data writes it: "988", "116 123", "1-800-799-7233".
+_NUMBER = re.compile(r"\d[\d\s-]*\d|\d")
+# "text SHOUT to": the word to send (RFC 5724 puts it in the message body).
+_KEYWORD = re.compile(r"\btext\s+(\S+)\s+to\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ContactLink:
+    """One way to act on a resource: `tel:`, `sms:` or an ordinary web link."""
+
+    href: str
+    text: str
+    kind: Literal["tel", "sms", "web"]
+    # The number as written ("116 123"), for a link inside a sentence: "call 116 123".
+    number: str = ""
+
+
+def _field(resource: object, name: str) -> str:
+    """A resource's field, whether it is a CrisisResource, a stored one or a plain dict."""
+    value = resource.get(name) if isinstance(resource, Mapping) else getattr(resource, name, "")
+    return str(value or "")
+
+
+def number_links(text: str) -> list[ContactLink]:
+    """`tel:` links for every phone number in `text` ("112 or 999" gives two)."""
+    out = []
+    for number in _NUMBER.findall(text):
+        digits = re.sub(r"\D", "", number)
+        written = number.strip()
+        out.append(ContactLink(f"tel:{digits}", f"Call {written}", "tel", written))
+    return out
+
+
+def contact_links(resource: object) -> list[ContactLink]:
+    """The links a person can tap for one crisis resource, in the order the data says.
+
+    "call" gives `tel:`, "text" gives `sms:` (with the keyword as the message when the
+    line asks for one), a website resource gives its address. The digits come from the
+    core's `contact`; nothing here changes the core's data.
+    """
+    how = _field(resource, "how").lower()
+    contact = _field(resource, "contact")
+    url = _field(resource, "url")
+    if _field(resource, "kind") == "web" or "website" in how:
+        return [ContactLink(href=url, text=contact, kind="web")] if url else []
+    links: list[ContactLink] = []
+    if "call" in how:
+        links.extend(number_links(contact))
+    if "text" in how:
+        keyword = _KEYWORD.search(how)
+        for number in _NUMBER.findall(contact):
+            digits = re.sub(r"\D", "", number)
+            if keyword:
+                word = keyword.group(1).upper()
+                href, label = f"sms:{digits}?body={word}", f"Text {word} to {number.strip()}"
+            else:
+                href, label = f"sms:{digits}", f"Text {number.strip()}"
+            links.append(ContactLink(href=href, text=label, kind="sms", number=number.strip()))
+    return links

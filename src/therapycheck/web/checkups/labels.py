@@ -40,6 +40,47 @@ _LEARN: dict[str, tuple[str, str]] = {
 _APPROACH_ANCHORS = frozenset(anchor.replace("-", "_") for anchor in APPROACH_ANCHORS)
 
 
+# What each questionnaire's score is about, in our own words (not a diagnosis).
+_SCORE_ABOUT: dict[str, str] = {
+    "phq9": "for low mood and loss of interest",
+    "gad7": "for worry and anxiety",
+}
+# For a questionnaire with no published bands, a plain explanation instead of a bare number.
+_SCORE_MEANING: dict[str, str] = {
+    "wai_sr": (
+        "How well you and your therapist work together: agreeing on goals, agreeing on "
+        "what you do in sessions, and feeling you get on. There is no official cut-off, "
+        "so what matters most is a drop over time, which is worth talking about. "
+        "Higher is better."
+    ),
+}
+
+
+def score_meaning(instrument_id: str, band: str | None) -> str:
+    """What a questionnaire score means, in plain words: its band, or our explanation."""
+    if instrument_id in _SCORE_MEANING:
+        return _SCORE_MEANING[instrument_id]
+    if band:
+        about = _SCORE_ABOUT.get(instrument_id, "")
+        return f"{_tidy(band)} {about}".strip() + "."
+    return ""
+
+
+# Terms a plan step may use, explained in a line, so nobody has to look them up.
+GLOSSARY: dict[str, str] = {
+    "collaborative care": (
+        "Collaborative care means your therapist and your doctor share one plan and "
+        "keep each other up to date about your care."
+    ),
+}
+
+
+def explain_terms(texts: list[str] | tuple[str, ...]) -> list[str]:
+    """Plain explanations of the glossary terms that appear in these texts."""
+    joined = " ".join(texts).lower()
+    return [meaning for term, meaning in GLOSSARY.items() if term in joined]
+
+
 def factor_title(factor: str) -> str:
     return _tidy(core_plan.factor_label(factor))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from therapycheck.core import safety as core_safety
 from therapycheck.core.checkup.bank import question_bank
 from therapycheck.core.instruments import UnknownInstrument, get_instrument
 from therapycheck.core.result import StoredAction, StoredFinding, StoredResult
@@ -199,14 +200,27 @@ def summary(checkup: Checkup) -> dict[str, Any]:
     }
 
 
-def result_view(result: StoredResult, answers: Mapping[str, Any]) -> dict[str, Any]:
-    """The frozen result, laid out for the results and print pages."""
+def result_view(
+    result: StoredResult,
+    answers: Mapping[str, Any],
+    safety: core_safety.SafetyResponse | None = None,
+) -> dict[str, Any]:
+    """The frozen result, laid out for the results and print pages.
+
+    `safety`: the response made again for the person's current country (`current_safety`);
+    the crisis step then shows its steps, not the ones stored with the result.
+    """
+    actions = [_action(a) for a in result.actions]
+    if safety is not None and safety.crisis:
+        for action in actions:
+            if action["action"] == "crisis_support_now":
+                action["steps"] = list(safety.steps)
     return {
         "safety": result.safety,
         "crisis": result.crisis,
         "findings": [_finding(f, answers) for f in result.findings],
         # In the plan's own order (it follows the findings); nothing here re-sorts it.
-        "actions": [_action(a) for a in result.actions],
+        "actions": actions,
         "later_actions": [_action(a) for a in result.later_actions],
         "guide": guide_blocks(result),
         "switching": result.switching,
@@ -235,6 +249,7 @@ def _action(action: StoredAction) -> dict[str, Any]:
         "title": labels.action_title(action),
         "when": labels.WHEN_TITLES.get(action.when, action.when),
         "steps": list(action.steps),
+        "explained": labels.explain_terms(action.steps),
         "sessions": action.sessions,
         "recheck_on": action.recheck_on,
     }
@@ -276,11 +291,61 @@ def scores(result: StoredResult) -> list[dict[str, Any]]:
     out = []
     for inst_id, score in result.measures.items():
         try:
-            name = get_instrument(inst_id).name
+            inst = get_instrument(inst_id)
         except UnknownInstrument:  # removed since then: still show the stored score
-            name = inst_id
-        out.append({"name": name, "total": score.total, "band": score.band or ""})
+            out.append(_score_row(inst_id, inst_id, score.total, score.band, None))
+            continue
+        span = (inst.min, inst.max, inst.higher_is_better)
+        out.append(_score_row(inst_id, inst.name, score.total, score.band, span))
     return out
+
+
+def _score_row(
+    inst_id: str,
+    name: str,
+    total: float | None,
+    band: str | None,
+    span: tuple[int, int, bool] | None,
+) -> dict[str, Any]:
+    """One row of the scores table: the score on its scale and what it means in words."""
+    shown = "not scored" if total is None else f"{total:g}"
+    meaning = labels.score_meaning(inst_id, band)
+    if span is not None and total is not None:
+        low, high, higher_is_better = span
+        scale = f"out of {high}" if low == 0 else f"on a scale from {low} to {high}"
+        shown = f"{shown} {scale}"
+        if not meaning.endswith("better."):
+            better = "Higher" if higher_is_better else "Lower"
+            meaning = f"{meaning} {better} is better.".strip()
+    return {
+        "name": name,
+        "total": total,
+        "band": band or "",
+        "score_text": shown,
+        "meaning": meaning,
+    }
+
+
+def current_safety(checkup: Checkup, country: str | None) -> core_safety.SafetyResponse:
+    """The check-up's safety response, made again from its stored reasons and dangers.
+
+    A check-up finished before the person chose a country stored the generic text; every
+    page shows the crisis lines and the emergency number of the country chosen now.
+    """
+    result = checkup.stored_result()
+    if result is None:
+        return core_safety.safety_response(country=country)
+    dangers = result.safety.dangers
+    crisis = result.crisis
+    reasons = result.safety.reasons if crisis else ()
+    return core_safety.safety_response(
+        # A crisis stored without its reasons still is one.
+        flags=[core_safety.SAFETY_FLAG] if crisis and not reasons else [],
+        reasons=reasons,
+        dangers=dangers,
+        country=country,
+        misconduct="boundary_violation" in result.factors(),
+    )
 
 
 def comparison_view(comp: services.Comparison) -> dict[str, Any] | None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from therapycheck.core import change as core_change
 from therapycheck.core import safety as core_safety
+from therapycheck.web.accounts.context_processors import COUNTRY_CHOSEN_KEY
 from therapycheck.web.accounts.current import current_person
 from therapycheck.web.accounts.safety import banner_response
 from therapycheck.web.pages.forms import SettingsForm
@@ -28,7 +30,12 @@ def help_now(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "pages/help.html",
-        {"response": response, "page_shows_safety": response.crisis},
+        # The country prompt comes right after the emergency number here.
+        {
+            "response": response,
+            "page_shows_safety": response.crisis,
+            "country_prompt_in_page": True,
+        },
     )
 
 
@@ -39,11 +46,24 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             person.country = form.cleaned_data["country"]
             person.save(update_fields=["country"])
+            # "Other country" is a choice too: stop asking on every page.
+            request.session[COUNTRY_CHOSEN_KEY] = True
             messages.success(request, "Saved. Crisis resources now show for your country.")
-            return HttpResponseRedirect(reverse("pages:settings"))
+            return HttpResponseRedirect(_next_or(request, reverse("pages:settings"), request.POST))
     else:
         form = SettingsForm(initial={"country": core_safety.normalize_country(person.country)})
-    return render(request, "pages/settings.html", {"form": form})
+    # Sent here by the country question on another page: go back there after saving.
+    next_url = _next_or(request, "", request.POST if request.method == "POST" else request.GET)
+    return render(request, "pages/settings.html", {"form": form, "next_url": next_url})
+
+
+def _next_or(request: HttpRequest, default: str, data: QueryDict) -> str:
+    """The page the country question was sent from, when it is one of ours."""
+    target = str(data.get("next", ""))
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if target.startswith("/") and safe else default
 
 
 def learn_index(request: HttpRequest) -> HttpResponse:

@@ -6,7 +6,10 @@ programmatically linked to the control it is about, not only placed nearby.
 
 from __future__ import annotations
 
-from django import template
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms, template
 from django.forms.boundfield import BoundField
 from django.utils.safestring import SafeString
 
@@ -31,3 +34,49 @@ def with_error_refs(field: BoundField) -> SafeString:
         "aria-describedby": " ".join(described),
     }
     return field.as_widget(attrs=attrs)
+
+
+CHOICE_GROUPS = ("radioselect", "checkboxselectmultiple")
+
+
+@register.filter
+def is_choice_group(field: BoundField) -> bool:
+    """Radios or checkboxes: shown as a fieldset with a legend, one label per option."""
+    return field.widget_type in CHOICE_GROUPS
+
+
+def error_target(field: BoundField) -> str:
+    """The id a link to this field should move to: the control itself, or for a group of
+    radios or checkboxes its first option (GOV.UK error summary pattern)."""
+    if field.widget_type in CHOICE_GROUPS:
+        return f"{field.auto_id}_0"
+    return field.id_for_label or field.auto_id
+
+
+def _forms(groups: Iterable[Any]) -> list[forms.Form]:
+    found: list[forms.Form] = []
+    for group in groups:
+        if isinstance(group, forms.BaseForm):
+            if not any(group is seen for seen in found):
+                found.append(group)  # type: ignore[arg-type]
+        elif isinstance(group, list | tuple):
+            found.extend(_forms(group))
+    return found
+
+
+@register.simple_tag
+def error_links(*groups: Any) -> list[dict[str, str]]:
+    """Every error of the given forms (or lists of forms), in page order, each with the
+    id of what it is about. A form may name its questions with `error_label(name)` and its
+    own errors' place with `error_anchor`; an error with no place has an empty href."""
+    links: list[dict[str, str]] = []
+    for form in _forms(groups):
+        anchor = str(getattr(form, "error_anchor", ""))
+        for error in form.non_field_errors():
+            links.append({"href": f"#{anchor}" if anchor else "", "text": str(error)})
+        label_for = getattr(form, "error_label", None)
+        for field in form:
+            label = label_for(field.name) if callable(label_for) else str(field.label)
+            for error in field.errors:
+                links.append({"href": f"#{error_target(field)}", "text": f"{label}: {error}"})
+    return links

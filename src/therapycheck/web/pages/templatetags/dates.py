@@ -1,0 +1,46 @@
+"""One date format on every page: the long date, "5 December 2026".
+
+Templates write `{{ when|long_date }}` instead of their own `date:"..."` format, so a
+date reads the same on the results, the report and the lists.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django import template
+from django.utils import dateformat
+
+register = template.Library()
+
+LONG_DATE = "j F Y"
+LONG_DATE_WITH_DAY = "l j F Y"
+
+
+def _as_date(value: object) -> datetime.date | None:
+    if isinstance(value, datetime.date):  # a datetime is a date too
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+@register.filter(expects_localtime=True)
+def long_date(value: object) -> str:
+    """ "5 December 2026"; empty for nothing; text that is not a date is shown as it is."""
+    when = _as_date(value)
+    if when is None:
+        return "" if value is None else str(value)
+    return dateformat.format(when, LONG_DATE)
+
+
+@register.filter(expects_localtime=True)
+def long_date_with_day(value: object) -> str:
+    """ "Saturday 5 December 2026", for a day to plan around."""
+    when = _as_date(value)
+    if when is None:
+        return "" if value is None else str(value)
+    return dateformat.format(when, LONG_DATE_WITH_DAY)
