@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -105,3 +106,81 @@ def test_the_description_includes_the_status_in_words() -> None:
 def test_ids_can_be_made_unique_per_chart() -> None:
     svg = progress_chart_svg("phq9", [(1, 5)], id_prefix="report 1")
     assert 'id="report-1-title"' in svg
+
+
+# --- fits a phone, and labels never touch (issue 14) ---------------------------------
+
+
+def _texts(root: ET.Element, group: str) -> list[ET.Element]:
+    return [
+        el for g in root.iter(f"{SVG}g") if g.get("class") == group for el in g.iter(f"{SVG}text")
+    ]
+
+
+@pytest.mark.parametrize("legend", [True, False])
+@pytest.mark.parametrize("size", [(400, 320), (300, 80), (300, 110), (300, 40)])
+@pytest.mark.parametrize("instrument", ["phq9", "gad7", "core10", "who5", "wai_sr"])
+def test_y_axis_labels_are_never_closer_than_a_line_of_text(
+    instrument: str, size: tuple[int, int], legend: bool
+) -> None:
+    inst = get_instrument(instrument)
+    width, height = size
+    points = [(0, inst.min), (1, inst.max)]
+    svg = progress_chart_svg(inst, points, width=width, height=height, legend=legend)
+    ys = sorted(
+        float(t.get("y", 0)) for t in _texts(parse(svg), "axes") if t.get("text-anchor") == "end"
+    )
+    assert len(ys) >= 2  # the scale's two ends are always labelled
+    assert all(b - a >= 17 for a, b in itertools.pairwise(ys)), ys
+
+
+@pytest.mark.parametrize("sessions", [2, 9, 14, 27, 60])
+def test_the_latest_session_is_always_numbered_and_numbers_never_touch(sessions: int) -> None:
+    points = [(n, 10.0) for n in range(sessions + 1)]
+    root = parse(progress_chart_svg("phq9", points))
+    numbers = [t for t in _texts(root, "axes") if t.get("text-anchor") == "middle"]
+    labels = [t.text for t in numbers if t.text != "Session"]
+    assert labels[-1] == str(sessions)
+    xs = [float(t.get("x", 0)) for t in numbers if t.text != "Session"]
+    widest = len(str(sessions)) * 0.6 * 14
+    assert all(b - a > widest for a, b in itertools.pairwise(xs)), xs
+
+
+def test_the_key_wraps_to_stay_inside_a_phone_sized_chart() -> None:
+    ranges = [SessionRange(session=n, low=5, median=10, high=15) for n in range(4)]
+    root = parse(progress_chart_svg("phq9", [(0, 20), (3, 8)], expected=ranges))
+    key = _texts(root, "legend")
+    assert {t.text for t in key} == {
+        "first",
+        "reliably better",
+        "reliably worse",
+        "reliable change",
+        "usual range",
+    }
+    assert len({t.get("y") for t in key}) >= 2  # more than one row at 400 units wide
+    for text in key:
+        right = float(text.get("x", 0)) + len(text.text or "") * 0.6 * 14
+        assert right <= 400, text.text
+
+
+def test_no_band_name_sits_on_a_dashed_reliable_change_line() -> None:
+    # PHQ-9 first score 16: the reliable-change lines fall at 10 and 22, two band edges.
+    for first in range(28):
+        root = parse(progress_chart_svg("phq9", [(0, first), (1, 12)], width=300, height=150))
+        lines = [
+            float(line.get("y1", 0))
+            for g in root.iter(f"{SVG}g")
+            if g.get("class") == "reliable-change"
+            for line in g.iter(f"{SVG}line")
+        ]
+        for card in (r for g in root.iter(f"{SVG}g") if g.get("class") == "band-labels"
+                     for r in g.iter(f"{SVG}rect")):  # fmt: skip
+            top = float(card.get("y", 0))
+            bottom = top + float(card.get("height", 0))
+            assert not any(top <= y <= bottom for y in lines), (first, top, lines)
+
+
+def test_the_print_chart_leaves_out_its_key_and_axis_title() -> None:
+    root = parse(progress_chart_svg("phq9", [(0, 20), (3, 8)], legend=False))
+    assert _texts(root, "legend") == []
+    assert "Session" not in [t.text for t in _texts(root, "axes")]

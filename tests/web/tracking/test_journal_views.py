@@ -60,10 +60,10 @@ def test_every_field_has_a_label(client: Client, person: Person) -> None:
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("feeling_before", "11", "less than or equal to 10"),
-        ("session_number", "-2", "greater than or equal to 0"),
-        ("entry_date", "31/12/2020", "Enter a valid date"),
-        ("homework", "sometimes", "Select a valid choice"),
+        ("feeling_before", "11", "Choose a number less than or equal to 10, or Not noted."),
+        ("session_number", "-2", "The session number cannot be below 0."),
+        ("entry_date", "31/12/2020", "Enter a real date, with the day, month and year."),
+        ("homework", "sometimes", "Choose one of the answers about homework."),
     ],
 )
 def test_bad_input_keeps_everything_typed(

@@ -265,13 +265,12 @@ def check_in_post(
 
 
 @pytest.mark.django_db
-def test_the_check_in_page_holds_phq9_gad7_wai_sr_and_optional_who5(
+def test_the_check_in_offers_phq9_gad7_wai_sr_and_who5_to_pick_from(
     client: Client, person: Person
 ) -> None:
     html = client.get("/measures/check-in/").content.decode()
     for instrument in ("phq9", "gad7", "wai_sr", "who5"):
-        assert f'id="q-{instrument}"' in html
-    assert "(optional" in html
+        assert f'name="measures" value="{instrument}"' in html
 
 
 @pytest.mark.django_db
@@ -295,26 +294,32 @@ def test_the_check_in_includes_who5_when_answered(client: Client, person: Person
 
 
 @pytest.mark.django_db
-def test_a_half_answered_optional_who5_is_an_error_and_nothing_is_saved(
+def test_a_half_answered_who5_is_an_error_that_keeps_its_answers_and_saves_the_others(
     client: Client, person: Person
 ) -> None:
     response = client.post("/measures/check-in/", check_in_post(who5=[3, 3]))
     html = response.content.decode()
     assert response.status_code == 200
-    assert "leave every question of this questionnaire empty to skip it" in html
-    assert Measurement.objects.count() == 0
-    assert "phq9-item_1=1" in checked(html) and "who5-item_2=3" in checked(html)
+    assert "WHO-5, question 3: Please choose an answer." in html
+    assert sorted(Measurement.objects.values_list("instrument", flat=True)) == [
+        "gad7",
+        "phq9",
+        "wai_sr",
+    ]
+    assert {"who5-item_1=3", "who5-item_2=3"} <= checked(html)
 
 
 @pytest.mark.django_db
-def test_a_check_in_clash_saves_none_of_it(
+def test_a_check_in_clash_in_one_questionnaire_still_saves_the_others(
     client: Client, person: Person, make_measurement
 ) -> None:
     make_measurement("wai_sr", [3] * len(get_instrument("wai_sr").items), 4)
     response = client.post("/measures/check-in/", check_in_post())
+    html = response.content.decode()
     assert response.status_code == 200
-    assert "already saved a WAI-SR for session 4" in response.content.decode()
-    assert Measurement.objects.count() == 1
+    assert "already saved a WAI-SR for session 4" in html
+    assert Measurement.objects.filter(instrument__in=["phq9", "gad7"]).count() == 2
+    assert "wai_sr-item_1=4" in checked(html)
 
 
 @pytest.mark.django_db

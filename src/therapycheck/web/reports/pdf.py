@@ -2,7 +2,8 @@
 
 Uses DejaVu Sans when the system has it (full Unicode); otherwise fpdf2's built-in
 Helvetica, with text folded to Latin-1 so nothing breaks on a missing glyph. Charts are
-drawn with plain lines so the PDF needs nothing beyond fpdf2.
+the web page's own SVG charts (severity bands, reliable-change lines, markers), drawn by
+fpdf2's SVG support, so paper and screen show the same picture.
 
 One page: the scores are small multiples (a 2 x 2 grid), findings show the top three with
 their first reason, and the note takes the room that is left; a note that does not fit
@@ -12,7 +13,8 @@ Nothing is set smaller than 9 pt. US and Canadian users get US Letter, everyone 
 
 from __future__ import annotations
 
-import itertools
+import io
+import re
 import unicodedata
 from pathlib import Path
 
@@ -36,7 +38,11 @@ GRID = (200, 205, 210)
 BODY, BODY_LH = 10.0, 4.2
 SMALL, SMALL_LH = 9.0, 3.9
 LETTER_COUNTRIES = frozenset({"US", "CA"})
-CHART_HEIGHT = 18.0  # mm, one small multiple
+# Chart size in SVG units for the PDF's small multiples (see _chart): always 300 across,
+# and the tallest of these heights that lets the report fit one page.
+PDF_CHART_WIDTH = 300
+CHART_HEIGHTS = (150, 110, 90, 76, 70)
+_NOT_DRAWN = re.compile(r"<(title|desc)\b[^>]*>.*?</\1>", re.DOTALL)
 CONTINUED = " (continued in the app)"
 
 _ASCII = {
@@ -49,6 +55,7 @@ class ReportPDF(FPDF):
     """A one-page set-up with a small footer that says what this is and is not."""
 
     unicode_font = False
+    chart_height = CHART_HEIGHTS[0]
 
     def footer(self) -> None:
         self.set_y(-11)
@@ -101,11 +108,35 @@ def _new_pdf(*, compress: bool, paper: str = "A4") -> ReportPDF:
 
 
 def render_pdf(data: ReportData, *, compress: bool = True) -> bytes:
-    """The report as PDF bytes. `compress=False` keeps content streams readable (tests)."""
+    """The report as PDF bytes. `compress=False` keeps content streams readable (tests).
+
+    The charts take the room the page has: they are drawn as tall as CHART_HEIGHTS allows
+    while everything still fits one page (a crisis section may need more than one page
+    on its own; then the lowest charts are used)."""
+    pdf = _render(data, CHART_HEIGHTS[0], compress=compress)
+    for height in CHART_HEIGHTS[1:]:
+        if pdf.page_no() == 1:
+            break
+        _close_fonts(pdf)
+        pdf = _render(data, height, compress=compress)
+    return bytes(pdf.output())
+
+
+def _close_fonts(pdf: ReportPDF) -> None:
+    """A draft that is thrown away closes its font files (fontTools keeps them open)."""
+    for font in pdf.fonts.values():
+        ttfont = getattr(font, "ttfont", None)
+        if ttfont is not None:
+            ttfont.close()
+
+
+def _render(data: ReportData, chart_height: int, *, compress: bool) -> ReportPDF:
     pdf = _new_pdf(compress=compress, paper=page_format(data))
+    pdf.chart_height = chart_height
     if data.safety is not None:
         _safety(pdf, data.safety)
     _title(pdf, data)
+    _risk(pdf, data)
     _scores(pdf, data)
     _findings(pdf, data)
     if data.safety is not None and data.actions:
@@ -113,7 +144,7 @@ def render_pdf(data: ReportData, *, compress: bool = True) -> bytes:
     else:
         _actions(pdf, data)
         _note(pdf, data)
-    return bytes(pdf.output())
+    return pdf
 
 
 def _actions_and_note_side_by_side(pdf: ReportPDF, data: ReportData) -> None:
@@ -227,6 +258,36 @@ class _column:
         self.pdf.set_right_margin(self.saved[1])
 
 
+def _risk(pdf: ReportPDF, data: ReportData) -> None:
+    """Every answer about safety, with its day (the same list as the web report)."""
+    if not data.risk_answers:
+        return
+    lines = [f"{risk.day:%d %b %Y}: {risk.text}" for risk in data.risk_answers]
+    if data.safety is not None:
+        # The crisis section above says what to do; here only the answers and their days,
+        # in one paragraph so the page keeps its room.
+        pdf.ln(1)
+        pdf.set_text_color(*RED)
+        pdf._font("B", BODY)
+        pdf.write(BODY_LH, "Answers about safety: ")
+        pdf.set_text_color(*INK)
+        pdf._font("", BODY)
+        pdf.write(BODY_LH, pdf.clean(" ".join(lines)))
+        pdf.ln(BODY_LH)
+    else:
+        _heading(pdf, "Answers about safety", color=RED)
+        _text(pdf, "Your therapist will want to know about these answers.", size=SMALL)
+        _bullets(pdf, lines)
+    if data.other_risk_answers:
+        more = data.other_risk_answers
+        _text(
+            pdf,
+            f"And {more} earlier answer{'s' if more != 1 else ''} like these, all in the app.",
+            size=SMALL,
+            muted=True,
+        )
+
+
 def _scores(pdf: ReportPDF, data: ReportData) -> None:
     _heading(pdf, "My scores")
     if not data.instruments:
@@ -252,71 +313,45 @@ def _signed(value: float) -> str:
 
 
 def _instrument(pdf: ReportPDF, s: InstrumentSummary) -> None:
-    """One small multiple: the words on the left, the chart on the right."""
+    """One small multiple: the words, then the same chart as the screen (bands included)."""
     way = "higher is better" if s.higher_is_better else "lower is better"
     _text(pdf, f"{s.short_name} ({way})", bold=True)
-    top = pdf.get_y()
-    words = pdf.epw * 0.42
     band = f" ({s.latest_band})" if s.latest_band else ""
-    lines = [f"Latest: {s.latest_score:g}{band} at session {s.latest_session}."]
+    line = f"Latest: {s.latest_score:g}{band} at session {s.latest_session}."
     if s.change_from_first is not None:
         prev = s.change_from_previous if s.change_from_previous is not None else 0.0
-        lines.append(f"Since first: {_signed(s.change_from_first)}; since last: {_signed(prev)}.")
+        line += f" Since first: {_signed(s.change_from_first)}; since last: {_signed(prev)}."
     if s.status_words:
-        lines.append(s.status_words + ".")
-    for line in lines:
-        _text(pdf, line, size=SMALL, w=words)
-    text_end = pdf.get_y()
-    chart_end = top
+        line += f" {s.status_words}."
+    _text(pdf, line, size=SMALL)
     if len(s.points) > 1:
-        with _column(pdf, pdf.l_margin + words + 1, pdf.epw - words - 1):
-            pdf.set_y(top)
-            _chart(pdf, s)
-            chart_end = pdf.get_y()
-    pdf.set_y(max(text_end, chart_end))
+        _chart(pdf, s)
 
 
 def _chart(pdf: ReportPDF, s: InstrumentSummary) -> None:
-    """A small line chart in the current column: score by session, scale ends labelled."""
+    """The screen's SVG chart (bands, reliable-change lines, markers) at the column's width.
+
+    At PDF_CHART_WIDTH units across a half-page column (about 8.9 cm) the chart's smallest
+    text prints at about 9.5 pt. fpdf2 draws SVG itself; the <title> and <desc> (for screen
+    readers on the web page) are left out because fpdf2 has no use for them.
+    """
     from therapycheck.core.instruments import get_instrument
+    from therapycheck.web.tracking.charts import progress_chart_svg
 
-    inst = get_instrument(s.instrument)
-    lo, hi = float(inst.min), float(inst.max)
-    pdf._font("", SMALL)
-    x0 = pdf.l_margin + pdf.get_string_width(f"{hi:g}") + 1.5
-    width, height = pdf.w - pdf.r_margin - x0 - 1, CHART_HEIGHT
-    y0 = pdf.get_y() + 1.5
-    sessions = [p.session for p in s.points]
-    first, last = min(sessions), max(sessions)
-    span = max(last - first, 1)
-
-    def px(session: int) -> float:
-        return x0 + (session - first) / span * width
-
-    def py(score: float) -> float:
-        return y0 + height - (score - lo) / max(hi - lo, 1.0) * height
-
-    pdf.set_draw_color(*GRID)
-    pdf.set_line_width(0.2)
-    pdf.rect(x0, y0, width, height)
-    pdf.set_text_color(*MUTED)
-    for value in (lo, hi):
-        label = f"{value:g}"
-        pdf.text(x0 - pdf.get_string_width(label) - 1, py(value) + 1.2, label)
-    for session in sorted({first, last}):
-        label = f"session {session}"
-        pdf.text(
-            min(px(session), x0 + width - pdf.get_string_width(label)), y0 + height + 3.6, label
-        )
-    pdf.set_draw_color(*LINE)
-    pdf.set_line_width(0.6)
-    coords = [(px(p.session), py(p.score)) for p in s.points]
-    for (ax, ay), (bx, by) in itertools.pairwise(coords):
-        pdf.line(ax, ay, bx, by)
-    pdf.set_fill_color(*LINE)
-    for cx, cy in coords:
-        pdf.ellipse(cx - 0.8, cy - 0.8, 1.6, 1.6, style="F")
-    pdf.set_y(y0 + height + 4.5)
+    width, height = PDF_CHART_WIDTH, pdf.chart_height
+    svg = progress_chart_svg(
+        get_instrument(s.instrument),
+        list(s.points),
+        width=width,
+        height=height,
+        id_prefix=f"pdf-{s.instrument}",
+        legend=False,
+    )
+    svg = _NOT_DRAWN.sub("", svg)
+    top = pdf.get_y() + 0.5
+    shown = pdf.epw * height / width
+    pdf.image(io.BytesIO(svg.encode("utf-8")), x=pdf.l_margin, y=top, w=pdf.epw, h=shown)
+    pdf.set_y(top + shown + 0.5)
 
 
 def _findings(pdf: ReportPDF, data: ReportData) -> None:

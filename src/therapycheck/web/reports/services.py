@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from therapycheck.core import change as core_change
 from therapycheck.core.change import Point, SeriesStatus
-from therapycheck.core.instruments import get_instrument
+from therapycheck.core.instruments import UnknownInstrument, get_instrument
 from therapycheck.core.result import StoredResult
 from therapycheck.core.safety import SAFETY_FLAG, SafetyResponse
 from therapycheck.web.accounts.models import Person
@@ -33,9 +33,21 @@ WHY_PRINT_LIMIT = 120
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 # How many next steps from the check-up's plan the one-page report lists.
 TOP_ACTIONS = 3
-# Chart size (SVG user units) for the printed report's small multiples: at about 8.5 cm
-# wide on paper the chart's 14-unit text prints at about 9 pt, the smallest we allow.
-PRINT_CHART_SIZE = (360, 140)
+# Chart size (SVG user units) for the printed report's small multiples, drawn without
+# their own key (the page explains it once): at about 8.5 cm wide on paper the smallest
+# text in the chart (12 units, the bands' names) prints at about 9.6 pt, above the 9 pt
+# floor, and the axis labels (14 units) at about 11 pt.
+PRINT_CHART_SIZE = (300, 80)
+# With one row of charts (two questionnaires or fewer) and no crisis section the page has
+# room for taller charts, tall enough for the bands' names.
+PRINT_CHART_SIZE_ROOMY = (300, 150)
+
+
+def print_chart_size(instruments: int, *, crisis: bool) -> tuple[int, int]:
+    """The printed charts' size: as tall as the one page allows."""
+    return PRINT_CHART_SIZE_ROOMY if instruments <= 2 and not crisis else PRINT_CHART_SIZE
+
+
 # Instruments whose items include a risk question (PHQ-9 item 9, CORE-10 item 6).
 RISK_INSTRUMENTS = ("phq9", "core10")
 
@@ -68,6 +80,21 @@ class InstrumentSummary:
 
 
 @dataclass(frozen=True)
+class RiskAnswer:
+    """One answer about safety, with its day: what a therapist most wants to see."""
+
+    day: datetime.date
+    text: str
+
+
+# What every questionnaire safety item asks about, in a few words (PHQ-9 question 9,
+# CORE-10 question 6).
+RISK_ITEM_WORDS = "thoughts of hurting yourself or being better off dead"
+# How many risk answers the report lists (newest first); the rest are counted.
+TOP_RISK_ANSWERS = 4
+
+
+@dataclass(frozen=True)
 class ReportData:
     person: Person
     made_on: datetime.date
@@ -83,6 +110,10 @@ class ReportData:
     # The first next steps of the check-up's plan: [{"title", "when"}], most urgent first.
     actions: tuple[dict[str, str], ...] = field(default_factory=tuple)
     other_actions: int = 0
+    # Every safety answer above 0 among the measures and every check-up with a safety
+    # answer, newest first (the first TOP_RISK_ANSWERS; the rest are counted).
+    risk_answers: tuple[RiskAnswer, ...] = ()
+    other_risk_answers: int = 0
 
     @property
     def empty(self) -> bool:
@@ -98,10 +129,12 @@ def build_report(
     findings = _findings(result)
     actions = _actions(result)
     note = ReportNote.objects.filter(person=person).first()
+    safety = report_safety(person, summaries, latest)
+    risks = risk_answers(person, frozenset(safety.reasons) if safety is not None else frozenset())
     return ReportData(
         person=person,
         made_on=timezone.localdate(),
-        safety=report_safety(person, summaries, latest),
+        safety=safety,
         instruments=summaries,
         checkup=checkup,
         findings=tuple(findings[:TOP_FINDINGS]),
@@ -111,7 +144,48 @@ def build_report(
         checkup_scores=tuple(presenters.scores(result)) if result is not None else (),
         note=note.text if note else "",
         note_version=note.version if note else 0,
+        risk_answers=tuple(risks[:TOP_RISK_ANSWERS]),
+        other_risk_answers=max(len(risks) - TOP_RISK_ANSWERS, 0),
     )
+
+
+def risk_answers(person: Person, shown: frozenset[str] = frozenset()) -> list[RiskAnswer]:
+    """Each safety answer above 0 (PHQ-9 question 9, CORE-10 question 6: the items each
+    instrument's data marks as safety items) and each finished check-up whose safety
+    answers raised the crisis response, newest first, in the person's own answers' words.
+    `shown` are reasons the report's safety section already quotes (not repeated)."""
+    from therapycheck.web.tracking.models import Measurement
+
+    found: list[tuple[datetime.date, int, RiskAnswer]] = []
+    rows = Measurement.objects.filter(person=person).order_by("taken_on", "pk")
+    for m in rows:
+        try:
+            inst = get_instrument(m.instrument)
+        except (UnknownInstrument, ValueError):
+            continue
+        for number in inst.safety_items:
+            value = m.answers[number - 1] if number - 1 < len(m.answers) else 0
+            if int(value) > 0:
+                answer = inst.item_label(number, int(value))
+                text = (
+                    f"{inst.short_name} question {number} ({RISK_ITEM_WORDS}), "
+                    f"session {m.session_number}: “{answer}”."
+                )
+                found.append((m.taken_on, 0, RiskAnswer(m.taken_on, text)))
+    finished = Checkup.objects.filter(person=person, status=Checkup.Status.COMPLETED)
+    for checkup in finished.order_by("completed_at", "pk"):
+        result = checkup.stored_result()
+        if result is None or not result.crisis or checkup.completed_at is None:
+            continue
+        day = timezone.localdate(checkup.completed_at)
+        reasons = [r for r in result.safety.reasons if r]
+        if reasons and set(reasons) <= shown:
+            text = "Check-up: the safety answers listed at the top of this report."
+        else:
+            text = "Check-up: " + (" ".join(reasons) or "the safety questions showed a risk.")
+        found.append((day, 1, RiskAnswer(day, text)))
+    found.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    return [risk for _, _, risk in found]
 
 
 def _measurements(person: Person) -> dict[str, list[Any]]:
@@ -199,8 +273,12 @@ def _chart(
 ) -> str:
     from therapycheck.web.tracking.charts import progress_chart_svg
 
-    width, height = size or (560, 340)  # progress_chart_svg's own default size
     try:
+        if size is None:
+            return progress_chart_svg(
+                inst, list(points), status=status, id_prefix=f"report-{inst.id}"
+            )
+        width, height = size
         return progress_chart_svg(
             inst,
             list(points),
@@ -208,6 +286,7 @@ def _chart(
             width=width,
             height=height,
             id_prefix=f"report-{inst.id}",
+            legend=False,
         )
     except ValueError:
         return ""

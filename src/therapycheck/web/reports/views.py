@@ -58,7 +58,10 @@ NOTE_PRINT_LIMIT_WITH_CRISIS = 160
 
 @require_GET
 def print_view(request: HttpRequest) -> HttpResponse:
-    data = services.build_report(current_person(request), chart_size=services.PRINT_CHART_SIZE)
+    person = current_person(request)
+    outline = services.build_report(person, charts=False)
+    size = services.print_chart_size(len(outline.instruments), crisis=outline.safety is not None)
+    data = services.build_report(person, chart_size=size)
     limit = NOTE_PRINT_LIMIT_WITH_CRISIS if data.safety else NOTE_PRINT_LIMIT
     note, trimmed = services.note_excerpt(data.note, limit)
     return render(

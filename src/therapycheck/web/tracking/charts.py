@@ -38,7 +38,17 @@ EXPECTED_FILL = "#c9d6e3"
 _MARGIN_LEFT = 40
 _MARGIN_RIGHT = 12
 _MARGIN_TOP = 12
-_MARGIN_BOTTOM = 64  # x axis labels and the legend
+_AXIS_BOTTOM = 44  # session numbers and the "Session" title under the plot
+_LEGEND_ROW = 20
+_FONT = 14
+_SMALL_FONT = 12
+# Roughly how wide one character of the chart's sans-serif text is, per unit of font size;
+# used to keep labels from running into each other (a little generous on purpose).
+_CHAR_WIDTH = 0.6
+# Text never comes closer than this to the next label on the y axis.
+_LABEL_GAP = _FONT + 3
+# The least height of the plot area (its two end labels fit, with room between).
+_MIN_PLOT = 2 * _LABEL_GAP + 6
 
 
 class SessionRangeLike(Protocol):
@@ -85,31 +95,44 @@ def progress_chart_svg(
     points: Sequence[Point | tuple[int, float]],
     status: SeriesStatus | None = None,
     expected: ExpectedLike | Sequence[SessionRangeLike] | None = None,
-    width: int = 560,
-    height: int = 340,
+    width: int = 400,
+    height: int = 320,
     id_prefix: str | None = None,
+    legend: bool = True,
 ) -> str:
-    """One instrument's scores by session as an accessible, self-contained SVG string."""
+    """One instrument's scores by session as an accessible, self-contained SVG string.
+
+    The default size is drawn for a phone: at 400 units wide the whole chart, the latest
+    session included, fits a 360 px screen with legible text and never needs scrolling.
+    `legend=False` leaves out the key and the "Session" title (the printed report explains
+    them once, under all the charts).
+    """
     inst = get_instrument(instrument) if isinstance(instrument, str) else instrument
     series = core_change.sort_points([_as_point(p) for p in points])
     if not series:
         raise ValueError("a chart needs at least one score")
     ranges = _ranges(expected)
     uid = _safe_id(id_prefix or f"chart-{inst.id}")
-    frame = _frame(inst, series, ranges, width, height)
+    keys = _legend_rows(inst, bool(ranges), width) if legend else []
+    bottom = (_AXIS_BOTTOM + len(keys) * _LEGEND_ROW + 4) if legend else 22
+    top = _MARGIN_TOP if legend else 8
+    # Never squash the plot below a readable height: the chart grows instead.
+    height = max(height, top + bottom + _MIN_PLOT)
+    frame = _frame(inst, series, ranges, width, height, bottom, top)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="100%" class="progress-chart" role="img" '
         f'aria-labelledby="{uid}-title {uid}-desc" font-family="system-ui, sans-serif" '
-        f'font-size="14" preserveAspectRatio="xMidYMid meet">',
+        f'font-size="{_FONT}" preserveAspectRatio="xMidYMid meet">',
         f'<title id="{uid}-title">{_e(inst.short_name)} score by session</title>',
         f'<desc id="{uid}-desc">{_e(describe_chart(inst, series, status, ranges))}</desc>',
         *_bands(inst, frame),
         *_expected(ranges, frame),
         *_reliable_lines(inst, series[0], frame),
-        *_axes(inst, frame),
+        *_band_labels(inst, series[0], frame),
+        *_axes(inst, frame, axis_title=legend),
         *_series(inst, series, frame),
-        *_legend(inst, bool(ranges), frame, height),
+        *_legend(keys, frame, height),
         "</svg>",
     ]
     return "\n".join(part for part in parts if part)
@@ -170,6 +193,8 @@ def _frame(
     ranges: Sequence[SessionRangeLike],
     width: int,
     height: int,
+    bottom: int,
+    top: int = _MARGIN_TOP,
 ) -> _Frame:
     sessions = [p.session for p in series] + [r.session for r in ranges]
     first, last = min(sessions), max(sessions)
@@ -178,8 +203,8 @@ def _frame(
     return _Frame(
         x0=_MARGIN_LEFT,
         x1=width - _MARGIN_RIGHT,
-        y0=_MARGIN_TOP,
-        y1=height - _MARGIN_BOTTOM,
+        y0=top,
+        y1=height - bottom,
         first_session=first,
         last_session=last,
         low_score=float(inst.min),
@@ -206,11 +231,39 @@ def _bands(inst: Instrument, frame: _Frame) -> list[str]:
             f'height="{max(y_bottom - y_top, 0):.1f}" fill="{_band_severity(inst, index)}">'
             f"<title>{_e(label)}</title></rect>"
         )
-        if y_bottom - y_top >= 14:
-            parts.append(
-                f'<text x="{frame.x1 - 4:.1f}" y="{y_top + 13:.1f}" text-anchor="end" '
-                f'fill="{MUTED}" font-size="12">{_e(band.label)}</text>'
-            )
+    parts.append("</g>")
+    return parts
+
+
+def _band_labels(inst: Instrument, first: Point, frame: _Frame) -> list[str]:
+    """Each band's name at its top right, on a white card so no line runs through it.
+
+    A name is left out when its band is too thin for the text, or when a dashed
+    reliable-change line would run through it and there is no room to move it down.
+    """
+    lines = [frame.y(score) for score, _, _ in _reliable_scores(inst, first)]
+    parts = ['<g class="band-labels">']
+    bands = sorted(inst.bands, key=lambda b: b.min)
+    for index, band in enumerate(bands):
+        top_score = bands[index + 1].min if index + 1 < len(bands) else inst.max
+        y_top, y_bottom = frame.y(top_score), frame.y(band.min)
+        high = _SMALL_FONT + 4
+        if y_bottom - y_top < high:
+            continue
+        box = y_top + 1
+        if any(box - 2 <= y <= box + high + 2 for y in lines):
+            box = y_bottom - high - 1  # the bottom of the band instead
+            if box < y_top + 1 or any(box - 2 <= y <= box + high + 2 for y in lines):
+                continue
+        text_width = len(band.label) * _CHAR_WIDTH * _SMALL_FONT + 6
+        parts.append(
+            f'<rect x="{frame.x1 - 2 - text_width:.1f}" y="{box:.1f}" '
+            f'width="{text_width:.1f}" height="{high:.1f}" fill="#ffffff" fill-opacity="0.85"/>'
+        )
+        parts.append(
+            f'<text x="{frame.x1 - 5:.1f}" y="{box + high - 4:.1f}" text-anchor="end" '
+            f'fill="{MUTED}" font-size="{_SMALL_FONT}">{_e(band.label)}</text>'
+        )
     parts.append("</g>")
     return parts
 
@@ -232,7 +285,8 @@ def _expected(ranges: Sequence[SessionRangeLike], frame: _Frame) -> list[str]:
     ]
 
 
-def _reliable_lines(inst: Instrument, first: Point, frame: _Frame) -> list[str]:
+def _reliable_scores(inst: Instrument, first: Point) -> list[tuple[float, str, str]]:
+    """The reliable-change lines inside the scale: (score, words, colour)."""
     threshold = inst.reliable_change_points()
     if threshold is None:
         return []
@@ -241,58 +295,80 @@ def _reliable_lines(inst: Instrument, first: Point, frame: _Frame) -> list[str]:
         (first.score + sign * threshold, "reliable improvement", BETTER),
         (first.score - sign * threshold, "reliable worsening", WORSE),
     )
+    return [line for line in lines if inst.min <= line[0] <= inst.max]
+
+
+def _reliable_lines(inst: Instrument, first: Point, frame: _Frame) -> list[str]:
+    """Dashed lines at reliable change from the first score; the legend names them, so no
+    words sit on the plot where they would cross the bands' names or the scores' line."""
+    lines = _reliable_scores(inst, first)
+    if not lines:
+        return []
     parts = ['<g class="reliable-change">']
     for score, label, colour in lines:
-        if not inst.min <= score <= inst.max:
-            continue
         y = frame.y(score)
         parts.append(
             f'<line x1="{frame.x0:.1f}" x2="{frame.x1:.1f}" y1="{y:.1f}" y2="{y:.1f}" '
             f'stroke="{colour}" stroke-width="1.5" stroke-dasharray="6 4">'
             f"<title>{_e(label)} from the first score ({_num(round(score, 1))})</title></line>"
         )
-        parts.append(
-            f'<text x="{frame.x0 + 4:.1f}" y="{y - 3:.1f}" fill="{colour}" font-size="12">'
-            f"{_e(label)}</text>"
-        )
     parts.append("</g>")
     return parts
 
 
-def _axes(inst: Instrument, frame: _Frame) -> list[str]:
+def _axes(inst: Instrument, frame: _Frame, *, axis_title: bool = True) -> list[str]:
     parts = [
         '<g class="axes">',
         f'<line x1="{frame.x0}" x2="{frame.x0}" y1="{frame.y0}" y2="{frame.y1}" stroke="{INK}"/>',
         f'<line x1="{frame.x0}" x2="{frame.x1}" y1="{frame.y1}" y2="{frame.y1}" stroke="{INK}"/>',
     ]
-    for score in _y_ticks(inst):
+    for score in _y_ticks(inst, frame):
         y = frame.y(score)
         parts.append(
             f'<text x="{frame.x0 - 6:.1f}" y="{y + 4:.1f}" text-anchor="end" fill="{INK}">'
             f"{_num(score)}</text>"
         )
-    for session in _x_ticks(frame.first_session, frame.last_session):
+    for session in _x_ticks(frame):
         x = frame.x(session)
         parts.append(
             f'<text x="{x:.1f}" y="{frame.y1 + 16:.1f}" text-anchor="middle" fill="{INK}">'
             f"{session}</text>"
         )
-    parts.append(
-        f'<text x="{(frame.x0 + frame.x1) / 2:.1f}" y="{frame.y1 + 32:.1f}" '
-        f'text-anchor="middle" fill="{INK}">Session</text>'
-    )
+    if axis_title:
+        parts.append(
+            f'<text x="{(frame.x0 + frame.x1) / 2:.1f}" y="{frame.y1 + 37:.1f}" '
+            f'text-anchor="middle" fill="{INK}">Session</text>'
+        )
     parts.append("</g>")
     return parts
 
 
-def _y_ticks(inst: Instrument) -> list[float]:
-    ticks = {float(inst.min), float(inst.max), *(float(b.min) for b in inst.bands)}
-    return sorted(ticks)
+def _y_ticks(inst: Instrument, frame: _Frame | None = None) -> list[float]:
+    """The scale's ends and each band's start, leaving out any that would touch another
+    label (the ends always stay, see _MIN_PLOT; a band start next to an end gives way)."""
+    ticks = sorted({float(inst.min), float(inst.max), *(float(b.min) for b in inst.bands)})
+    if frame is None:
+        return ticks
+    ends = [ticks[0], ticks[-1]]
+    kept = list(ends)
+    for tick in ticks[1:-1]:
+        if all(abs(frame.y(tick) - frame.y(other)) >= _LABEL_GAP for other in kept):
+            kept.append(tick)
+    return sorted(kept)
 
 
-def _x_ticks(first: int, last: int, most: int = 12) -> list[int]:
+def _x_ticks(frame: _Frame) -> list[int]:
+    """Session numbers under the axis: evenly spaced, never touching, the latest always."""
+    first, last = frame.first_session, frame.last_session
+    widest = len(str(last)) * _CHAR_WIDTH * _FONT + 8
+    most = max(int((frame.x1 - frame.x0) // widest), 2)
     step = max(1, -(-(last - first) // most))
-    return list(range(first, last + 1, step))
+    ticks = list(range(first, last + 1, step))
+    if ticks[-1] != last:
+        if frame.x(last) - frame.x(ticks[-1]) < widest:
+            ticks.pop()
+        ticks.append(last)
+    return ticks
 
 
 def _series(inst: Instrument, series: Sequence[Point], frame: _Frame) -> list[str]:
@@ -354,34 +430,70 @@ def _marker(kind: str, x: float, y: float, point: Point, inst: Instrument) -> st
     )
 
 
-def _legend(inst: Instrument, has_expected: bool, frame: _Frame, height: int) -> list[str]:
-    y = height - 12
-    x = frame.x0
-    items: list[str] = [
-        f'<circle cx="{x + 5:.1f}" cy="{y - 4}" r="4" fill="#ffffff" stroke="{LINE}" '
-        'stroke-width="2"/>',
-        f'<text x="{x + 13:.1f}" y="{y}" fill="{INK}">first</text>',
-    ]
-    x += 60
+def _legend_rows(inst: Instrument, has_expected: bool, width: int) -> list[list[str]]:
+    """The key's entries, wrapped into rows that fit the chart's width."""
+    names = ["first"]
     if inst.reliable_change_points() is not None:
-        items += [
-            f'<path d="M{x + 5:.1f},{y - 10} L{x + 11:.1f},{y - 4} L{x + 5:.1f},{y + 2} '
-            f'L{x - 1:.1f},{y - 4} Z" fill="{BETTER}"/>',
-            f'<text x="{x + 15:.1f}" y="{y}" fill="{INK}">reliably better</text>',
-        ]
-        x += 130
-        items += [
-            f'<path d="M{x + 5:.1f},{y - 10} L{x + 11:.1f},{y + 1} L{x - 1:.1f},{y + 1} Z" '
-            f'fill="{WORSE}"/>',
-            f'<text x="{x + 15:.1f}" y="{y}" fill="{INK}">reliably worse</text>',
-        ]
-        x += 125
+        names += ["reliably better", "reliably worse", "reliable change"]
     if has_expected:
-        items += [
-            f'<rect x="{x:.1f}" y="{y - 10}" width="12" height="10" fill="{EXPECTED_FILL}"/>',
-            f'<text x="{x + 16:.1f}" y="{y}" fill="{INK}">usual range</text>',
-        ]
+        names.append("usual range")
+    rows: list[list[str]] = [[]]
+    used = 0.0
+    room = width - _MARGIN_LEFT - _MARGIN_RIGHT
+    for name in names:
+        need = _legend_width(name)
+        if rows[-1] and used + need > room:
+            rows.append([])
+            used = 0.0
+        rows[-1].append(name)
+        used += need
+    return rows
+
+
+def _legend_width(name: str) -> float:
+    swatch = 28 if name == "reliable change" else 16
+    return swatch + len(name) * _CHAR_WIDTH * _FONT + 14
+
+
+def _legend(rows: list[list[str]], frame: _Frame, height: int) -> list[str]:
+    if not rows:
+        return []
+    items: list[str] = []
+    for number, row in enumerate(rows):
+        y = height - 8 - (len(rows) - 1 - number) * _LEGEND_ROW
+        x = frame.x0
+        for name in row:
+            items += _legend_item(name, x, y)
+            x += _legend_width(name)
     return ['<g class="legend">', *items, "</g>"]
+
+
+def _legend_item(name: str, x: float, y: float) -> list[str]:
+    text = f'<text x="{x + 16:.1f}" y="{y}" fill="{INK}">{_e(name)}</text>'
+    if name == "first":
+        mark = (
+            f'<circle cx="{x + 5:.1f}" cy="{y - 4}" r="4" fill="#ffffff" stroke="{LINE}" '
+            'stroke-width="2"/>'
+        )
+    elif name == "reliably better":
+        mark = (
+            f'<path d="M{x + 5:.1f},{y - 10} L{x + 11:.1f},{y - 4} L{x + 5:.1f},{y + 2} '
+            f'L{x - 1:.1f},{y - 4} Z" fill="{BETTER}"/>'
+        )
+    elif name == "reliably worse":
+        mark = (
+            f'<path d="M{x + 5:.1f},{y - 10} L{x + 11:.1f},{y + 1} L{x - 1:.1f},{y + 1} Z" '
+            f'fill="{WORSE}"/>'
+        )
+    elif name == "reliable change":
+        mark = (
+            f'<line x1="{x:.1f}" x2="{x + 24:.1f}" y1="{y - 4}" y2="{y - 4}" stroke="{MUTED}" '
+            'stroke-width="1.5" stroke-dasharray="6 4"/>'
+        )
+        text = f'<text x="{x + 28:.1f}" y="{y}" fill="{INK}">{_e(name)}</text>'
+    else:
+        mark = f'<rect x="{x:.1f}" y="{y - 10}" width="12" height="10" fill="{EXPECTED_FILL}"/>'
+    return [mark, text]
 
 
 # --- small helpers ------------------------------------------------------------------------

@@ -42,6 +42,27 @@ def check_day(value: dt.date, latest: dt.date | None = None) -> dt.date:
     return value
 
 
+# The app's own words for every way a session number or a date can be wrong, in place of
+# Django's defaults ("Ensure this value is greater than or equal to 0.").
+SESSION_NUMBER_ERRORS = {
+    "required": "Enter the session number, for example 4.",
+    "invalid": "Enter the session number as a whole number, for example 4.",
+    "min_value": "The session number cannot be below 0. Use 0 for before therapy started.",
+    "max_value": f"The session number must be less than or equal to {MAX_SESSION}.",
+}
+DATE_ERRORS = {
+    "required": "Enter the date.",
+    "invalid": "Enter a real date, with the day, month and year.",
+}
+
+
+# Django fills in the limit and the length of what was typed.
+TOO_LONG = (
+    "Please shorten this to at most %(limit_value)d characters (it has %(show_value)d). "
+    "Everything you typed is still here."
+)
+
+
 class SessionDateForm(forms.Form):
     """Which session and day some answers belong to; shared by every form that saves scores."""
 
@@ -51,12 +72,14 @@ class SessionDateForm(forms.Form):
         max_value=MAX_SESSION,
         help_text="Use 0 for before therapy started, 1 for your first session, and so on.",
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages=SESSION_NUMBER_ERRORS,
     )
     taken_on = forms.DateField(
         label="Date",
         help_text="The day you are answering for.",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d"],
+        error_messages=DATE_ERRORS,
     )
 
     def latest_date(self) -> dt.date:
@@ -94,12 +117,38 @@ class InstrumentForm(forms.Form):
                 error_messages={"required": "Please choose an answer."},
             )
 
+    @property
+    def error_anchor(self) -> str:
+        """Where the error summary's link for the whole questionnaire goes: its first answer."""
+        return f"{self['item_1'].auto_id}_0"
+
+    def error_label(self, name: str) -> str:
+        """A short name for a question in the error summary: "PHQ-9, question 3"."""
+        number = name.removeprefix("item_")
+        return f"{self.instrument.short_name}, question {number}"
+
     def item_fields(self) -> list[tuple[int, forms.BoundField]]:
         return [(item.number, self[f"item_{item.number}"]) for item in self.instrument.items]
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
+        names = [f"item_{item.number}" for item in self.instrument.items]
+        missing = [
+            name
+            for name in names
+            if name in self.errors and not self.data.get(self.add_prefix(name))
+        ]
+        if not self.optional and len(missing) == len(names):
+            # Nothing answered at all: one message for the questionnaire, not one per question.
+            for name in names:
+                del self.errors[name]
+            # On the check-in (a prefixed form) the person can also leave it out.
+            leave_out = " Answer its questions, or leave it out for this session."
+            raise forms.ValidationError(
+                f"You have not answered the {self.instrument.short_name} yet."
+                + (leave_out if self.prefix else " Please choose an answer for each question.")
+            )
         if self.optional:
             given = [n for n, _ in self.item_fields() if cleaned.get(f"item_{n}") is not None]
             if given and len(given) < len(self.instrument.items):
@@ -128,6 +177,12 @@ class InstrumentForm(forms.Form):
         return {f"item_{n}": value for n, value in enumerate(answers, start=1)}
 
 
+FEELING_ERRORS = {
+    "invalid": "Choose a number from 0 to 10, or Not noted.",
+    "invalid_choice": "Choose a number from 0 to 10, or Not noted.",
+    "min_value": "Choose a number from 0 to 10, or Not noted.",
+    "max_value": "Choose a number less than or equal to 10, or Not noted.",
+}
 FEELING_CHOICES = [("", "Not noted"), *((str(n), str(n)) for n in range(11))]
 
 # django-stubs makes ModelForm generic in its model; Django's own class is not subscriptable.
@@ -164,9 +219,21 @@ class JournalForm(_JournalModelForm):
             "notes": "Other notes",
         }
         help_texts: ClassVar[dict[str, str]] = {
+            "session_number": "We suggest the session you last checked in for, or the one "
+            "after your last entry. Change it if it is not right.",
             "topics": "Separate topics with commas or new lines, for example: work, sleep.",
             "avoided_topics": "Separate topics with commas or new lines. Only you see this.",
             "notes": f"Up to {NOTES_MAX_LENGTH:,} characters.",
+        }
+        error_messages: ClassVar[dict[str, dict[str, str]]] = {
+            "session_number": SESSION_NUMBER_ERRORS,
+            "entry_date": DATE_ERRORS,
+            "feeling_before": FEELING_ERRORS,
+            "feeling_after": FEELING_ERRORS,
+            "homework": {"invalid_choice": "Choose one of the answers about homework."},
+            "topics": {"max_length": TOO_LONG},
+            "avoided_topics": {"max_length": TOO_LONG},
+            "notes": {"max_length": TOO_LONG},
         }
         widgets: ClassVar[dict[str, Any]] = {
             "session_number": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
@@ -194,3 +261,77 @@ class JournalForm(_JournalModelForm):
 
     def clean_entry_date(self) -> dt.date:
         return check_day(self.cleaned_data["entry_date"])
+
+
+class CheckInChoiceForm(forms.Form):
+    """Which questionnaires this check-in asks; the person picks, the app suggests."""
+
+    measures = forms.MultipleChoiceField(
+        label="Questionnaires for this session",
+        help_text="Change the ticks, then choose “Show my choice”. Your answers are kept.",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Choose at least one questionnaire.",
+            "invalid_choice": "Choose from the questionnaires listed.",
+        },
+    )
+
+    def __init__(self, instruments: list[Instrument], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["measures"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [
+            (inst.id, f"{inst.short_name}: {CHECK_IN_WORDS.get(inst.id, inst.name)}")
+            for inst in instruments
+        ]
+
+
+# What each check-in questionnaire is about, in a few plain words.
+CHECK_IN_WORDS = {
+    "phq9": "mood (9 questions)",
+    "gad7": "worry and anxiety (7 questions)",
+    "wai_sr": "how you and your therapist work together (12 questions)",
+    "who5": "well-being (5 questions)",
+}
+
+WEEKDAY_CHOICES = [
+    (str(n), name)
+    for n, name in enumerate(
+        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+    )
+]
+
+
+class ReminderForm(forms.Form):
+    """When the person wants a calendar reminder to do the check-in."""
+
+    weekday = forms.TypedChoiceField(
+        label="Day",
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        help_text="Pick the day of your session, or the day after it.",
+        error_messages={
+            "required": "Choose a day.",
+            "invalid_choice": "Choose a day from the list.",
+        },
+    )
+    at = forms.TimeField(
+        label="Time",
+        help_text="For example 18:30.",
+        input_formats=["%H:%M", "%H:%M:%S"],
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={
+            "required": "Enter a time, for example 18:30.",
+            "invalid": "Enter a time as hours and minutes, for example 18:30.",
+        },
+    )
+    every_weeks = forms.TypedChoiceField(
+        label="How often",
+        choices=[("1", "Every week"), ("2", "Every 2 weeks"), ("4", "Every 4 weeks")],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose how often.",
+            "invalid_choice": "Choose how often from the list.",
+        },
+    )

@@ -17,7 +17,7 @@ from therapycheck.core.instruments import get_instrument
 from therapycheck.core.instruments.schema import Instrument
 from therapycheck.web.accounts.models import Person
 from therapycheck.web.accounts.safety import mark_safety_event
-from therapycheck.web.tracking.models import Measurement
+from therapycheck.web.tracking.models import JournalEntry, Measurement
 
 
 class DuplicateSession(ValueError):
@@ -177,3 +177,62 @@ def next_session_number(person: Person) -> int:
     """A guess for the session being logged: one after the latest one seen."""
     latest = Measurement.objects.filter(person=person).order_by("-session_number").first()
     return latest.session_number + 1 if latest is not None else 1
+
+
+# --- the after-session check-in -------------------------------------------------------
+
+# The questionnaires a person can pick for a check-in, in the order they are shown.
+CHECK_IN_CHOICES = ("phq9", "gad7", "wai_sr", "who5")
+# Asked at every session unless the person unticks them: mood and worry.
+EVERY_SESSION = ("phq9", "gad7")
+# The alliance measure (how you and your therapist work together): suggested every third
+# session (3, 6, 9, ...), so it tracks the relationship without asking about it every
+# week. Session 3 is when an early alliance reading is most useful.
+ALLIANCE = "wai_sr"
+ALLIANCE_EVERY = 3
+
+
+def alliance_allowed(session_number: int) -> bool:
+    """Questions about working with a therapist make sense only once therapy has started."""
+    return session_number >= 1
+
+
+def default_check_in_measures(session_number: int) -> list[str]:
+    """What the check-in suggests for this session: PHQ-9 and GAD-7 each time, the WAI-SR
+    every third session, and never the WAI-SR at session 0 (before therapy starts)."""
+    chosen = list(EVERY_SESSION)
+    if alliance_allowed(session_number) and session_number % ALLIANCE_EVERY == 0:
+        chosen.append(ALLIANCE)
+    return chosen
+
+
+def check_in_group(form_token: str) -> uuid.UUID:
+    """One check-in id per form shown, so questionnaires saved on separate sends of the
+    same page stay together."""
+    if not form_token:
+        return uuid.uuid4()
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"therapycheck:check-in:{form_token}")
+
+
+def saved_for_token(
+    person: Person, form_token: str, instrument_ids: Sequence[str]
+) -> dict[str, Measurement]:
+    """The questionnaires of this form that an earlier send already saved, by instrument."""
+    if not form_token:
+        return {}
+    keys = [f"{form_token}:{i}" for i in instrument_ids]
+    rows = Measurement.objects.filter(person=person, form_token__in=keys)
+    return {row.instrument: row for row in rows}
+
+
+def next_journal_session(person: Person) -> int:
+    """The session a new journal entry is most likely about.
+
+    The newest session with a check-in but no journal entry yet (you write about the session
+    you just logged); otherwise the one after the newest journal entry; 1 with nothing yet.
+    """
+    latest_entry = JournalEntry.objects.filter(person=person).order_by("-session_number").first()
+    latest_measure = Measurement.objects.filter(person=person).order_by("-session_number").first()
+    after_journal = latest_entry.session_number + 1 if latest_entry is not None else 1
+    measured = latest_measure.session_number if latest_measure is not None else 0
+    return max(after_journal, measured, 1)

@@ -7,6 +7,7 @@ app_name = "tracking"
 urlpatterns = [
     path("measures/", views.measures, name="measures"),
     path("measures/check-in/", views.check_in, name="check_in"),
+    path("measures/reminders/", views.reminders, name="reminders"),
     path("measures/entry/<int:pk>/", views.measurement_detail, name="measurement"),
     path("measures/entry/<int:pk>/edit/", views.measurement_edit, name="measurement_edit"),
     path("measures/entry/<int:pk>/delete/", views.measurement_delete, name="measurement_delete"),

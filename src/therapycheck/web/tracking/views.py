@@ -24,15 +24,18 @@ from therapycheck.web.accounts.current import current_person
 from therapycheck.web.accounts.models import Person
 from therapycheck.web.accounts.safety import response_for
 from therapycheck.web.tracking import services
-from therapycheck.web.tracking.forms import InstrumentForm, JournalForm, SessionFields, new_token
-from therapycheck.web.tracking.models import JournalEntry, Measurement
+from therapycheck.web.tracking.forms import (
+    CheckInChoiceForm,
+    InstrumentForm,
+    JournalForm,
+    ReminderForm,
+    SessionFields,
+    new_token,
+)
+from therapycheck.web.tracking.models import MAX_SESSION, JournalEntry, Measurement
 from therapycheck.web.tracking.patterns import JournalFacts, journal_patterns, split_topics
 from therapycheck.web.tracking.progress import progress_for
-
-# The after-session check-in: mood, worry and the working relationship, plus well-being
-# if the person wants it (REFERENCES.md §1; WAI-SR tracks the alliance, §5).
-CHECK_IN_REQUIRED = ("phq9", "gad7", "wai_sr")
-CHECK_IN_OPTIONAL = ("who5",)
+from therapycheck.web.tracking.reminders import reminder_ics
 
 # A save that still failed after waiting its turn for the database (see settings: SQLite
 # waits up to 30 seconds for a lock): the form comes back with every answer in it.
@@ -93,7 +96,13 @@ def measurement_new(request: HttpRequest, instrument_id: str) -> HttpResponse:
     return render(
         request,
         "tracking/measurement_form.html",
-        {"instrument": instrument, "session": session, "form": form, "editing": None},
+        {
+            "instrument": instrument,
+            "session": session,
+            "form": form,
+            "error_forms": [session, form],
+            "editing": None,
+        },
     )
 
 
@@ -141,7 +150,10 @@ def _save_or_report(
     except ScoringError as exc:
         form.add_item_error(exc.item, str(exc))
     except services.DuplicateSession as exc:
-        session.add_error("session_number", str(exc))
+        if checkin is None:
+            session.add_error("session_number", str(exc))
+        else:
+            form.add_error(None, str(exc))
     return None
 
 
@@ -152,13 +164,18 @@ def _save_alone(
     form: InstrumentForm,
     *,
     token: str,
+    checkin: uuid.UUID | None = None,
 ) -> Measurement | None:
-    """One questionnaire on its own page; a database that stays busy keeps the answers."""
+    """Save one questionnaire in its own transaction; a database that stays busy keeps
+    the answers (the error goes on the questionnaire, so others can still be saved)."""
     try:
         with transaction.atomic():
-            return _save_or_report(person, instrument, session, form, token=token)
+            return _save_or_report(person, instrument, session, form, token=token, checkin=checkin)
     except DatabaseError:
-        session.add_error(None, BUSY_MESSAGE)
+        if checkin is None:
+            session.add_error(None, BUSY_MESSAGE)
+        else:
+            form.add_error(None, BUSY_MESSAGE)
         return None
 
 
@@ -239,7 +256,13 @@ def measurement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "tracking/measurement_form.html",
-        {"instrument": instrument, "session": session, "form": form, "editing": entry},
+        {
+            "instrument": instrument,
+            "session": session,
+            "form": form,
+            "error_forms": [session, form],
+            "editing": entry,
+        },
     )
 
 
@@ -296,72 +319,142 @@ def _delete_or_confirm(
 
 # --- after-session check-in -----------------------------------------------------------
 
+ALLIANCE_AT_ZERO = (
+    "The WAI-SR asks how you and your therapist work together, so it is not asked at "
+    "session 0, before therapy starts. Untick it, or change the session number."
+)
 
-def _check_in_instruments() -> list[tuple[Instrument, bool]]:
+
+def _check_in_instruments() -> list[Instrument]:
     known = {inst.id: inst for inst in all_instruments()}
-    chosen = [(known[i], False) for i in CHECK_IN_REQUIRED if i in known]
-    return chosen + [(known[i], True) for i in CHECK_IN_OPTIONAL if i in known]
+    return [known[i] for i in services.CHECK_IN_CHOICES if i in known]
+
+
+def _chosen(data: Any, offered: list[Instrument]) -> list[Instrument]:
+    """The questionnaires a sent form asked for; a form without the ticks (an older page)
+    asked for those it has answers for."""
+    picked = set(data.getlist("measures"))
+    if not picked:
+        picked = {
+            inst.id for inst in offered if any(k.startswith(f"{inst.id}-item_") for k in data)
+        }
+    return [inst for inst in offered if inst.id in picked]
+
+
+def _kept_answers(data: Any, inst: Instrument) -> dict[str, str]:
+    """The answers already chosen for a questionnaire, to show again without judging them."""
+    prefix = f"{inst.id}-"
+    return {
+        key.removeprefix(prefix): value
+        for key, value in data.items()
+        if key.startswith(prefix) and value
+    }
 
 
 def check_in(request: HttpRequest) -> HttpResponse:
+    """The after-session check-in: the person picks the questionnaires (PHQ-9 and GAD-7 by
+    default, the WAI-SR every third session, never at session 0), and each answered
+    questionnaire is saved on its own, so a problem in one never loses the others."""
     person = current_person(request)
-    chosen = _check_in_instruments()
-    data = request.POST if request.method == "POST" else None
-    forms = [
-        InstrumentForm(inst, data, optional=optional, prefix=inst.id) for inst, optional in chosen
-    ]
-    if data is not None:
-        session = SessionFields(data)
-        token = data.get("form_token", "")
-        earlier = _measurement_by_token(person, token, [inst for inst, _ in chosen])
-        if earlier is not None and earlier.checkin is not None:
-            return HttpResponseRedirect(reverse("tracking:check_in_done", args=[earlier.checkin]))
-        valid = session.is_valid() & all([form.is_valid() for form in forms])
-        if valid:
-            group = _save_check_in(person, session, forms, token)
-            if group is not None:
-                return HttpResponseRedirect(reverse("tracking:check_in_done", args=[group]))
-    else:
+    offered = _check_in_instruments()
+    if request.method != "POST":
         session = _blank_session(person)
-    has_errors = data is not None and (
-        bool(session.errors) or any(bool(form.errors) for form in forms)
-    )
+        defaults = services.default_check_in_measures(int(session.initial["session_number"]))
+        choice = CheckInChoiceForm(offered, initial={"measures": defaults})
+        chosen = [inst for inst in offered if inst.id in defaults]
+        forms = [InstrumentForm(inst, prefix=inst.id) for inst in chosen]
+        return _check_in_page(request, session, choice, forms, saved=[])
+    data = request.POST
+    token = data.get("form_token", "")
+    chosen = _chosen(data, offered)
+    saved = services.saved_for_token(person, token, [inst.id for inst in chosen])
+    if chosen and len(saved) == len(chosen):
+        # Everything on this page is saved (a double submit, or the last part just now).
+        return HttpResponseRedirect(
+            reverse("tracking:check_in_done", args=[services.check_in_group(token)])
+        )
+    to_fill = [inst for inst in chosen if inst.id not in saved]
+    if data.get("action") == "choose":
+        # "Show my choice": the new list of questionnaires, every answer kept, no errors yet.
+        session = SessionFields(initial={k: data.get(k) for k in SessionFields.base_fields})
+        choice = CheckInChoiceForm(offered, initial={"measures": [i.id for i in chosen]})
+        forms = [
+            InstrumentForm(inst, prefix=inst.id, initial=_kept_answers(data, inst))
+            for inst in to_fill
+        ]
+        return _check_in_page(request, session, choice, forms, saved=list(saved.values()))
+    session = SessionFields(data)
+    choice = CheckInChoiceForm(offered, {"measures": [inst.id for inst in chosen]})
+    forms = [InstrumentForm(inst, data, prefix=inst.id) for inst in to_fill]
+    ready = session.is_valid() & choice.is_valid()
+    asks_alliance = any(inst.id == services.ALLIANCE for inst in to_fill)
+    too_early = ready and not services.alliance_allowed(session.cleaned_data["session_number"])
+    if asks_alliance and too_early:
+        # Only the WAI-SR waits; the other questionnaires are saved.
+        choice.add_error("measures", ALLIANCE_AT_ZERO)
+    group = services.check_in_group(token)
+    for form in forms:
+        held = too_early and form.instrument.id == services.ALLIANCE
+        if form.is_valid() and ready and not held:
+            entry = _save_alone(person, form.instrument, session, form, token=token, checkin=group)
+            if entry is not None:
+                saved[form.instrument.id] = entry
+    if chosen and len(saved) == len(chosen):
+        return HttpResponseRedirect(reverse("tracking:check_in_done", args=[group]))
+    left = [form for form in forms if form.instrument.id not in saved]
+    return _check_in_page(request, session, choice, left, saved=list(saved.values()))
+
+
+def _picked(choice: CheckInChoiceForm) -> list[str]:
+    """The ids ticked on the check-in (the form is always bound to a plain dict here)."""
+    source = choice.data if choice.is_bound else choice.initial
+    value = source.get("measures", [])
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def _check_in_page(
+    request: HttpRequest,
+    session: SessionFields,
+    choice: CheckInChoiceForm,
+    forms: list[InstrumentForm],
+    *,
+    saved: list[Measurement],
+) -> HttpResponse:
+    names = {inst.id: inst.short_name for inst in all_instruments()}
     return render(
         request,
         "tracking/check_in.html",
-        {"session": session, "forms": forms, "has_errors": has_errors},
+        {
+            "session": session,
+            "choice": choice,
+            "forms": forms,
+            "error_forms": [session, choice, *forms],
+            "picked": [names[i] for i in _picked(choice) if i in names],
+            "saved": [(entry, names.get(entry.instrument, entry.instrument)) for entry in saved],
+        },
     )
 
 
-def _save_check_in(
-    person: Person, session: SessionFields, forms: list[InstrumentForm], token: str
-) -> uuid.UUID | None:
-    """Save every answered questionnaire together, or none of them."""
-    group = uuid.uuid4()
-    answered = [form for form in forms if not (form.optional and form.is_empty())]
-    try:
-        with transaction.atomic():
-            for form in answered:
-                if (
-                    _save_or_report(
-                        person, form.instrument, session, form, token=token, checkin=group
-                    )
-                    is None
-                ):
-                    raise _RollBack
-    except _RollBack:
-        return None
-    except IntegrityError:
-        session.add_error(None, "This check-in could not be saved. Please send it again.")
-        return None
-    except DatabaseError:
-        session.add_error(None, BUSY_MESSAGE)
-        return None
-    return group
-
-
-class _RollBack(Exception):
-    """Undo a half-saved check-in; the form errors say why."""
+def reminders(request: HttpRequest) -> HttpResponse:
+    """Make a calendar file with a repeating check-in reminder. Nothing is saved or sent:
+    the person opens the file with their own calendar app, which does the reminding."""
+    form = (
+        ReminderForm(request.GET)
+        if "weekday" in request.GET
+        else ReminderForm(initial={"every_weeks": 1, "at": dt.time(18, 0)})
+    )
+    if form.is_bound and form.is_valid():
+        body = reminder_ics(
+            weekday=form.cleaned_data["weekday"],
+            at=form.cleaned_data["at"],
+            every_weeks=form.cleaned_data["every_weeks"],
+            start=dt.date.today(),
+            check_in_url=request.build_absolute_uri(reverse("tracking:check_in")),
+        )
+        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="therapy-check-in.ics"'
+        return response
+    return render(request, "tracking/reminders.html", {"form": form})
 
 
 def check_in_done(request: HttpRequest, group: uuid.UUID) -> HttpResponse:
@@ -447,15 +540,20 @@ def journal_new(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "Your journal entry is saved.")
                 return HttpResponseRedirect(reverse("tracking:journal"))
     else:
-        latest = JournalEntry.objects.filter(person=person).order_by("-session_number").first()
         form = JournalForm(
             initial={
-                "session_number": latest.session_number + 1 if latest else 1,
+                "session_number": _asked_session(request) or services.next_journal_session(person),
                 "entry_date": dt.date.today(),
                 "form_token": new_token(),
             }
         )
     return render(request, "tracking/journal_form.html", {"form": form, "editing": None})
+
+
+def _asked_session(request: HttpRequest) -> int | None:
+    """A session number from the link that opened the page (the check-in's "add a note")."""
+    raw = request.GET.get("session", "")
+    return int(raw) if raw.isdigit() and int(raw) <= MAX_SESSION else None
 
 
 def _journal_taken_message(form: JournalForm) -> str:
