@@ -483,10 +483,17 @@ class QuestionBank:
         """Ids of conditional questions whose condition is not met by `answers`."""
         shown = dict(answers)
         hidden: list[str] = []
+        # A section's condition reads only earlier sections (checked on load), so it has
+        # one answer for all of its questions.
+        section_shown: dict[str, bool] = {}
         for q in self._follow_ups:
-            conditions = [self._section_of[q.section].show_if, q.show_if]
             state = State(answers=shown)
-            if not all(c is None or self._scope.holds(c, state) for c in conditions):
+            if q.section not in section_shown:
+                condition = self._section_of[q.section].show_if
+                section_shown[q.section] = condition is None or self._scope.holds(condition, state)
+            if not section_shown[q.section] or (
+                q.show_if is not None and not self._scope.holds(q.show_if, state)
+            ):
                 hidden.append(q.id)
                 # Later conditions must not see an answer to a question that was not shown.
                 shown.pop(q.id, None)
