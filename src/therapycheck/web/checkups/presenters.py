@@ -47,13 +47,13 @@ def section_fields(
 ) -> list[dict[str, Any]]:
     fields = []
     for q in wizard.section_questions(doc, section_id):
-        field = _question_field(q, raw, errors)
+        field = question_field(q, raw, errors)
         field["added"] = q.id in added
         fields.append(field)
     return fields
 
 
-def _question_field(
+def question_field(
     question: Any, raw: Mapping[str, Any], errors: Mapping[str, str]
 ) -> dict[str, Any]:
     name = wizard.Q_PREFIX + question.id
@@ -168,7 +168,7 @@ def error_list(
         for q in wizard.section_questions(doc, step.ref):
             name = wizard.Q_PREFIX + q.id
             if name in errors:
-                field = _question_field(q, {}, errors)
+                field = question_field(q, {}, errors)
                 out.append(
                     {"href": f"#{field['first_control']}", "text": q.text, "message": errors[name]}
                 )

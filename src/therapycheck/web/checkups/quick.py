@@ -19,7 +19,7 @@ from typing import Any
 from therapycheck.core.checkup.bank import QuickMeasure, question_bank
 from therapycheck.core.instruments import get_instrument
 from therapycheck.core.scoring import ScoringError, score
-from therapycheck.web.checkups import wizard
+from therapycheck.web.checkups import presenters, wizard
 
 COUNTRY_FIELD = "country"
 
@@ -161,42 +161,8 @@ def item_raw(doc: Mapping[str, Any], full_id: str) -> dict[str, str]:
 
 
 def question_fields(raw: Mapping[str, Any], errors: Mapping[str, str]) -> list[dict[str, Any]]:
-    return [_field(q, raw, errors) for q in questions()]
-
-
-def _field(question: Any, raw: Mapping[str, Any], errors: Mapping[str, str]) -> dict[str, Any]:
-    """The same field shape as the wizard's (checkups/_question.html)."""
-    name = wizard.Q_PREFIX + question.id
-    field_id = f"f-{question.id}"
-    value = raw.get(name)
-    selected = set(value) if isinstance(value, list) else {value} if value else set()
-    help_text = question.help or ""
-    error = errors.get(name, "")
-    described = [
-        i for i, on in ((f"{field_id}-help", help_text), (f"{field_id}-error", error)) if on
-    ]
-    options = [
-        {"value": str(o.id), "label": o.label, "id": f"{field_id}-{i}"}
-        for i, o in enumerate(question.options)
-    ]
-    for option in options:
-        option["checked"] = option["value"] in selected
-    return {
-        "id": field_id,
-        "name": name,
-        "type": question.type,
-        "text": question.text,
-        "help": help_text,
-        "error": error,
-        "describedby": " ".join(described),
-        "options": options,
-        "skippable": question.skippable,
-        "skip_id": f"{field_id}-skip",
-        "skip_checked": wizard.SKIP in selected or raw.get(name + "-skip") == wizard.SKIP,
-        "value": "" if isinstance(value, list) or value == wizard.SKIP else (value or ""),
-        "min": question.min,
-        "max": question.max,
-    }
+    # The same field shape as the wizard's (checkups/_question.html).
+    return [presenters.question_field(q, raw, errors) for q in questions()]
 
 
 def item_fields(
