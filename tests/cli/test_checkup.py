@@ -289,10 +289,14 @@ def test_phq9_item_nine_shows_crisis_resources_at_once(data_dir: Path) -> None:
     assert out.index("Your safety comes first") > out.index("9. Thoughts")
 
 
-def test_a_skipped_questionnaire_is_not_asked_item_by_item(data_dir: Path) -> None:
+def test_questionnaire_items_are_skipped_one_at_a_time(data_dir: Path) -> None:
+    # Was: skipping one item skipped the whole questionnaire. Issue 14 item 2: items can be
+    # skipped one by one, and the core says what a missing item does to the total.
     result = interview([*["s"] * len(question_ids()), "s", "q"])
-    assert "Skipped the PHQ-9 questionnaire" in result.stdout
-    assert "phq9" in saved(data_dir)["skipped_measures"]
+    assert result.exit_code == 0, result.stderr
+    first = next(iter(saved(data_dir)["measures"]))
+    assert saved(data_dir)["measures"][first][0] == "skip"
+    assert first not in saved(data_dir)["skipped_measures"]
 
 
 def test_finishing_prints_the_report_and_keeps_the_answers(data_dir: Path) -> None:
@@ -316,3 +320,13 @@ def test_a_finished_interview_in_json_mode_prints_only_json_on_stdout(data_dir: 
     assert doc["safety"]["crisis"] is True
     assert doc["actions"][0]["action"] == "crisis_support_now"
     assert "Question 1 of" in result.stderr
+
+
+def test_one_skipped_phq9_item_is_prorated_by_the_core(data_dir: Path) -> None:
+    # PHQ-9: item 1 skipped, the other eight answered "1" (Several days).
+    lines = [*["s"] * len(question_ids()), "s", *["1"] * 8, *["s"] * 80]
+    result = interview(lines, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    phq9 = json.loads(result.stdout)["measures"]["phq9"]
+    assert phq9["missing_items"] == [1]
+    assert phq9["total"] == 9  # 8 answered as 1, prorated to 9 items (rounded as documented)

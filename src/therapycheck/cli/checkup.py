@@ -313,14 +313,18 @@ class Interview:
         return self.state["answers"]  # type: ignore[no-any-return]
 
     @property
-    def measures(self) -> dict[str, list[int | None]]:
+    def measures(self) -> dict[str, list[int | str | None]]:
+        """Item answers per questionnaire: a value, "skip" (prefer not to say), or None
+        for an item not reached yet."""
         return self.state["measures"]  # type: ignore[no-any-return]
 
     def given(self) -> dict[str, Any]:
         return {k: v for k, v in self.answers.items() if v is not None and v != "skip"}
 
     def document(self) -> dict[str, Any]:
-        """The answers document for the evaluator: only complete questionnaires."""
+        """The answers document for the evaluator: questionnaires with every item answered
+        or skipped (the core scores a skipped item as far as the instrument's authors allow,
+        and never reads a skipped safety item as 0)."""
         visible = {q.id for q in self.bank.visible(self.given())}
         complete = {
             inst: list(values)
@@ -511,11 +515,9 @@ class Interview:
         if step.question is not None:
             self.answers[step.question.id] = "skip"
             return
-        # Skipping an item skips that questionnaire: a partial score would mislead.
-        assert step.instrument is not None
-        self.state["skipped_measures"].append(step.instrument.id)
-        self.measures.pop(step.instrument.id, None)
-        self.ui.print(f"[dim]Skipped the {step.instrument.short_name} questionnaire.[/dim]")
+        # One item at a time (issue 14): the core decides what a skipped item does to the
+        # total (prorated where the authors allow, else no total), never the interview.
+        self._record(step, "skip")
 
     # --- safety, at once ---
 
