@@ -406,13 +406,12 @@ def print_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _results_context(checkup: Checkup, result: StoredResult) -> dict[str, Any]:
     earlier = services.completed(checkup.person)
+    # Made once per page, for the person's country today; every part of the page uses it.
+    safety = presenters.current_safety(checkup, checkup.person.country)
     return {
         "checkup": checkup,
-        "result": presenters.result_view(
-            result,
-            wizard.answers_of(checkup.answers),
-            presenters.current_safety(checkup, checkup.person.country),
-        ),
+        "page_safety": safety,
+        "result": presenters.result_view(result, wizard.answers_of(checkup.answers), safety),
         "comparison": presenters.comparison_view(services.compare(checkup, earlier)),
         "earlier": [presenters.summary(c) for c in earlier if c.pk != checkup.pk],
     }

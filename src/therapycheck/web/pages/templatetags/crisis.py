@@ -6,14 +6,10 @@ them into links and re-make a stored check-up's response for the person's countr
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import template
 
 from therapycheck.core.safety import CrisisResource, SafetyResponse
 from therapycheck.web.accounts import safety as web_safety
-from therapycheck.web.checkups import presenters
-from therapycheck.web.checkups.models import Checkup
 
 register = template.Library()
 
@@ -41,10 +37,3 @@ def lowerfirst(text: object) -> str:
 def helpline(response: SafetyResponse) -> CrisisResource | None:
     """The first phone or text line of a response (None when the country has none on file)."""
     return next((r for r in response.resources if r.kind in ("crisis_line", "text")), None)
-
-
-@register.simple_tag(takes_context=True)
-def current_safety(context: template.Context, checkup: Checkup) -> SafetyResponse:
-    """The check-up's safety response, made again for the person's country today."""
-    person: Any = context.get("person")
-    return presenters.current_safety(checkup, getattr(person, "country", None))
