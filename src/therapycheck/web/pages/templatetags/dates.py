@@ -31,16 +31,17 @@ def _as_date(value: object) -> datetime.date | None:
 @register.filter(expects_localtime=True)
 def long_date(value: object) -> str:
     """ "5 December 2026"; empty for nothing; text that is not a date is shown as it is."""
-    when = _as_date(value)
-    if when is None:
-        return "" if value is None else str(value)
-    return dateformat.format(when, LONG_DATE)
+    return _formatted(value, LONG_DATE)
 
 
 @register.filter(expects_localtime=True)
 def long_date_with_day(value: object) -> str:
     """ "Saturday 5 December 2026", for a day to plan around."""
+    return _formatted(value, LONG_DATE_WITH_DAY)
+
+
+def _formatted(value: object, pattern: str) -> str:
     when = _as_date(value)
     if when is None:
         return "" if value is None else str(value)
-    return dateformat.format(when, LONG_DATE_WITH_DAY)
+    return dateformat.format(when, pattern)
