@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from therapycheck.core import safety as core_safety
-from therapycheck.core.safety import Danger, SafetyResponse
+from therapycheck.core.safety import SafetyResponse
 from therapycheck.web.accounts.models import Person, SafetyEvent
 
 
@@ -25,9 +25,12 @@ def mark_safety_event(
     person: Person,
     source: str,
     reasons: Iterable[str] = (),
-    dangers: Iterable[Danger] = (),
+    dangers: Iterable[str] = (),
 ) -> SafetyEvent:
-    """Record that an answer signalled possible acute risk; the banner shows from now on."""
+    """Record that an answer signalled possible acute risk; the banner shows from now on.
+
+    `dangers`: the kinds of danger (core.safety.DANGERS); anything else is left out.
+    """
     return SafetyEvent.objects.create(
         person=person,
         source=source[:64],

@@ -14,7 +14,6 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from therapycheck.core.safety import DANGERS
 from therapycheck.web.accounts.models import Person
 from therapycheck.web.accounts.safety import mark_safety_event
 from therapycheck.web.checkups import wizard
@@ -191,7 +190,7 @@ def raise_safety_if_needed(checkup: Checkup, safety: dict[str, Any]) -> bool:
         checkup.person,
         SAFETY_SOURCE,
         safety.get("reasons") or (),
-        dangers=[d for d in DANGERS if d in (safety.get("dangers") or ())],
+        dangers=safety.get("dangers") or (),
     )
     checkup.safety_raised = True
     checkup.save(update_fields=["safety_raised"])
