@@ -38,6 +38,10 @@ ENV_VARS: tuple[str, ...] = (
     "ALLOWED_HOSTS",
     "CSRF_TRUSTED_ORIGINS",
     "DEBUG",
+    "THERAPYCHECK_DEMO",
+    "SECURE_COOKIES",
+    "EMAIL_URL",
+    "DEFAULT_FROM_EMAIL",
 )
 
 LOOPBACK_HOSTS: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]", "::1")
@@ -77,6 +81,14 @@ class Config:
     allowed_hosts: tuple[str, ...]
     csrf_trusted_origins: tuple[str, ...]
     debug: bool
+    # Clinic mode only. A demo clinic: fictional people, this computer only, email to files.
+    demo: bool = False
+    # Session and CSRF cookies only over HTTPS. Always on for a clinic server; only a clinic
+    # tried out on this computer (loopback hosts) may turn it off.
+    secure_cookies: bool = True
+    # Where email goes: {"backend": ..., plus Django EMAIL_* settings}; see parse_email_url.
+    email: dict[str, Any] | None = None
+    default_from_email: str = "therapycheck <noreply@localhost>"
 
     @property
     def personal(self) -> bool:
@@ -87,17 +99,54 @@ def load_config(env: Mapping[str, str] | None = None, *, create_files: bool = Tr
     """Read and check every setting. `create_files=False` never writes to disk."""
     env = os.environ if env is None else env
     mode = parse_mode(env.get("THERAPYCHECK_MODE"))
+    demo = parse_bool("THERAPYCHECK_DEMO", env.get("THERAPYCHECK_DEMO"))
+    if demo and mode != "clinic":
+        raise ConfigError(
+            "THERAPYCHECK_DEMO is a clinic-mode setting: set THERAPYCHECK_MODE=clinic"
+        )
     data_dir = parse_data_dir(env.get("THERAPYCHECK_DATA_DIR"))
-    return Config(
+    config = Config(
         mode=mode,
         data_dir=data_dir,
         database=parse_database_url(env.get("DATABASE_URL"), data_dir),
-        secret_key=load_secret_key(env, mode, data_dir, create_files=create_files),
+        secret_key=load_secret_key(env, mode, data_dir, create_files=create_files, demo=demo),
         country=parse_country(env.get("THERAPYCHECK_COUNTRY")),
-        allowed_hosts=parse_allowed_hosts(env.get("ALLOWED_HOSTS"), mode),
+        allowed_hosts=parse_allowed_hosts(env.get("ALLOWED_HOSTS"), mode, demo=demo),
         csrf_trusted_origins=parse_origins(env.get("CSRF_TRUSTED_ORIGINS")),
         debug=parse_bool("DEBUG", env.get("DEBUG")),
+        demo=demo,
+        secure_cookies=parse_bool(
+            "SECURE_COOKIES", env.get("SECURE_COOKIES") or ("false" if demo else "true")
+        ),
+        email=parse_email_url(env.get("EMAIL_URL"), mode, data_dir, demo=demo),
+        default_from_email=(env.get("DEFAULT_FROM_EMAIL") or "").strip()
+        or "therapycheck <noreply@localhost>",
     )
+    if mode == "clinic":
+        refuse_unsafe_clinic(config)
+    return config
+
+
+def refuse_unsafe_clinic(config: Config) -> None:
+    """Stop a clinic server that would expose people's records; each message says the fix.
+
+    A missing secret key or host list is refused where they are read; here the settings
+    that are each fine alone but unsafe on a server other people reach.
+    """
+    if config.debug:
+        # DEBUG pages show settings, SQL and stack frames with health data in them.
+        raise ConfigError(
+            "clinic mode refuses DEBUG=on: error pages would show people's records; "
+            "unset DEBUG (use personal mode to develop)"
+        )
+    local_only = all(is_loopback(host) for host in config.allowed_hosts)
+    https = any(origin.startswith("https://") for origin in config.csrf_trusted_origins)
+    if not config.secure_cookies and (https or not local_only):
+        raise ConfigError(
+            "clinic mode refuses SECURE_COOKIES=off on a server other computers reach: "
+            "sign-in cookies would travel unencrypted; serve it behind HTTPS and leave "
+            "SECURE_COOKIES on (off is only for a clinic tried out on this computer)"
+        )
 
 
 def parse_mode(raw: str | None) -> Mode:
@@ -153,7 +202,12 @@ def parse_database_url(raw: str | None, data_dir: Path) -> dict[str, Any]:
 
 
 def load_secret_key(
-    env: Mapping[str, str], mode: Mode, data_dir: Path, *, create_files: bool = True
+    env: Mapping[str, str],
+    mode: Mode,
+    data_dir: Path,
+    *,
+    create_files: bool = True,
+    demo: bool = False,
 ) -> str:
     direct = env.get("SECRET_KEY")
     file_name = env.get("SECRET_KEY_FILE")
@@ -163,7 +217,7 @@ def load_secret_key(
         return _checked_secret(direct.strip(), "SECRET_KEY")
     if file_name:
         return _read_secret_file(Path(file_name).expanduser(), "SECRET_KEY_FILE")
-    if mode == "clinic":
+    if mode == "clinic" and not demo:
         # A shared server must not invent a key per worker: sessions would break and
         # a key written next to the data is easier to leak.
         raise ConfigError("clinic mode needs SECRET_KEY or SECRET_KEY_FILE")
@@ -232,16 +286,16 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def parse_allowed_hosts(raw: str | None, mode: Mode) -> tuple[str, ...]:
+def parse_allowed_hosts(raw: str | None, mode: Mode, *, demo: bool = False) -> tuple[str, ...]:
     if raw is None or not raw.strip():
-        if mode == "clinic":
+        if mode == "clinic" and not demo:
             raise ConfigError("clinic mode needs ALLOWED_HOSTS (comma-separated host names)")
         return LOOPBACK_HOSTS
     hosts = tuple(part.strip() for part in raw.split(",") if part.strip())
     for host in hosts:
         if not re.fullmatch(r"\.?[A-Za-z0-9.\-:\[\]*]+", host):
             raise ConfigError(f"ALLOWED_HOSTS has an invalid host name: {host!r}")
-        if mode == "personal" and not is_loopback(host):
+        if (mode == "personal" or demo) and not is_loopback(host):
             # No login in personal mode: any other name lets a web page that resolves its
             # own name to 127.0.0.1 (DNS rebinding) read the person's data.
             raise ConfigError(
@@ -262,6 +316,58 @@ def parse_origins(raw: str | None) -> tuple[str, ...]:
                 f"CSRF_TRUSTED_ORIGINS entries look like https://example.org, not {origin!r}"
             )
     return origins
+
+
+_EMAIL_BACKENDS = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+}
+OUTBOX_DIRNAME = "outbox"
+
+
+def parse_email_url(
+    raw: str | None, mode: Mode, data_dir: Path, *, demo: bool = False
+) -> dict[str, Any]:
+    """EMAIL_URL: `console`, `file` (emails as files in <data dir>/outbox) or
+    `smtp://user:password@host:587` (`smtps://` for TLS on connect, `?starttls=1` for STARTTLS).
+
+    Default: the outbox folder in a demo clinic (so the demo's emails can be read), the
+    console otherwise (personal mode sends no email; a clinic sets EMAIL_URL to send any).
+    """
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    value = (raw or "").strip()
+    if not value:
+        value = "file" if demo else "console"
+    if value == "console":
+        return {"EMAIL_BACKEND": _EMAIL_BACKENDS["console"]}
+    if value == "file":
+        return {
+            "EMAIL_BACKEND": _EMAIL_BACKENDS["file"],
+            "EMAIL_FILE_PATH": str(data_dir / OUTBOX_DIRNAME),
+        }
+    parts = urlsplit(value)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ConfigError(
+            "EMAIL_URL must be console, file, or smtp://user:password@host:587 "
+            f"(smtps:// for TLS), not {value[:40]!r}"
+        )
+    query = parse_qs(parts.query)
+    try:
+        port = parts.port or (465 if parts.scheme == "smtps" else 587)
+    except ValueError:
+        raise ConfigError(f"EMAIL_URL has a bad port: {value[:40]!r}") from None
+    return {
+        "EMAIL_BACKEND": _EMAIL_BACKENDS["smtp"],
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": port,
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_SSL": parts.scheme == "smtps",
+        "EMAIL_USE_TLS": parts.scheme == "smtp" and query.get("starttls", ["0"])[0] in _TRUE,
+        "EMAIL_TIMEOUT": 20,
+    }
 
 
 def parse_bool(name: str, raw: str | None) -> bool:

@@ -57,3 +57,17 @@ def phq9_series(make_measurement: Callable[..., Any]) -> list[Any]:
     """A PHQ-9 series that improves reliably: 18 at intake to 8 by session 6."""
     scores = {0: [2, 2, 2, 2, 2, 2, 2, 2, 2], 3: [2, 2, 1, 2, 1, 2, 1, 1, 0], 6: [1] * 8 + [0]}
     return [make_measurement("phq9", answers, session) for session, answers in scores.items()]
+
+
+# Clinic-mode personas and the clinic settings (see the module).
+from tests.web.clinic_personas import (  # noqa: E402, F401
+    client_a,
+    client_b,
+    clinic_admin,
+    clinic_mode,
+    clinician,
+    clinics,
+    other_clinic_admin,
+    other_clinician,
+    supervisor,
+)

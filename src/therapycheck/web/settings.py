@@ -47,9 +47,25 @@ INSTALLED_APPS = [
     "therapycheck.web.checkups",
     "therapycheck.web.reports",
     "therapycheck.web.exchange",
+    # Clinic mode. Installed in both modes so the database has one shape; in personal mode
+    # nothing routes to them (see for_mode below) and their tables stay empty.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "axes",
+    "rules.apps.AutodiscoverRulesConfig",
+    "django_tasks",
+    "django_tasks_db",
+    "ninja",
+    "therapycheck.web.clinic",
+    "therapycheck.web.sharing",
+    "therapycheck.web.audit",
+    "therapycheck.web.measurerequests",
+    "therapycheck.web.reviews",
+    "therapycheck.web.api",
 ]
 
-MIDDLEWARE = [
+PERSONAL_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "therapycheck.web.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -58,9 +74,57 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # allauth checks at start-up that its middleware is installed; with no allauth URLs
+    # routed in personal mode it never acts.
+    "allauth.account.middleware.AccountMiddleware",
+]
+CLINIC_MIDDLEWARE = [
+    *PERSONAL_MIDDLEWARE,
+    # Every page needs a signed-in user unless its view is marked login_not_required
+    # (sign-in, the help and crisis page, a measure request's signed link, the API).
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Clinicians, supervisors and admins must set up two-factor sign-in before anything else.
+    "therapycheck.web.clinic.middleware.RequireStaffMFAMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into a clear page.
+    "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "therapycheck.web.urls"
+
+def for_mode(mode: str) -> dict[str, object]:
+    """The settings that differ between personal and clinic mode.
+
+    Tests of clinic mode apply exactly these with override_settings, so they run the same
+    configuration as a clinic server.
+    """
+    if mode == "clinic":
+        return {
+            "THERAPYCHECK_MODE": "clinic",
+            "ROOT_URLCONF": "therapycheck.web.urls_clinic",
+            "MIDDLEWARE": CLINIC_MIDDLEWARE,
+        }
+    return {
+        "THERAPYCHECK_MODE": "personal",
+        "ROOT_URLCONF": "therapycheck.web.urls",
+        "MIDDLEWARE": PERSONAL_MIDDLEWARE,
+    }
+
+
+THERAPYCHECK_DEMO = CONFIG.demo
+_mode_settings = for_mode(CONFIG.mode)
+MIDDLEWARE: list[str] = list(_mode_settings["MIDDLEWARE"])  # type: ignore[call-overload]
+ROOT_URLCONF = str(_mode_settings["ROOT_URLCONF"])
+
+# django-axes warns when its middleware is missing: personal mode has no sign-in to guard.
+SILENCED_SYSTEM_CHECKS = ["axes.W002"]
+
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a sign-in after too many failures (see AXES_* below).
+    "axes.backends.AxesStandaloneBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+    # Object-level rules ("may this clinician see this client's measures?"):
+    # therapycheck/web/clinic/rules.py.
+    "rules.permissions.ObjectPermissionBackend",
+]
 WSGI_APPLICATION = "therapycheck.web.wsgi.application"
 
 TEMPLATES = [
@@ -116,13 +180,48 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "therapycheck.web.pages.views.csrf_failure"
-if CONFIG.mode == "clinic" and not CONFIG.debug:
+if CONFIG.mode == "clinic" and CONFIG.secure_cookies:
     # A clinic server sits behind an HTTPS reverse proxy; cookies must never go in clear.
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# ----------------------------------------------------------------------------- clinic mode
+# Accounts (django-allauth): sign in by email, the address verified before first use;
+# two-factor sign-in by an authenticator app (TOTP) with recovery codes, required for
+# clinicians, supervisors and admins by clinic.middleware.
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "clinic:home"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "therapycheck: "
+# allauth's own rate limits stay on as well (per IP, in the cache), beside django-axes.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "therapycheck"
+# django-axes: 5 failed sign-ins for one account from one address lock it for 30 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 0.5
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "login"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "clinic/locked_out.html"
+AXES_VERBOSE = False
+
+# Email: console, a folder of files (the demo), or SMTP (EMAIL_URL, docs/configuration.md).
+for _name, _value in (CONFIG.email or {}).items():
+    globals()[_name] = _value
+DEFAULT_FROM_EMAIL = CONFIG.default_from_email
+SERVER_EMAIL = CONFIG.default_from_email
+
+# Scheduled work (measure requests, reminders) runs on django-tasks with its database
+# backend: `therapycheck worker` (started by `therapycheck serve` in clinic mode) runs it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # A form post (not a file) may be this large. Far above the largest valid form (a journal
 # entry at its length limits), so an over-long entry reaches the form, which says so and

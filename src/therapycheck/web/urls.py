@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.staticfiles.views import serve as staticfiles_serve
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import include, path, re_path
 
 
+@login_not_required
 def serve_static(request: HttpRequest, path: str) -> HttpResponseBase:
     """Serve bundled CSS/JS so the app works offline with nothing but waitress.
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.template import loader
@@ -22,11 +25,19 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/home.html")
 
 
+@login_not_required
 def help_now(request: HttpRequest) -> HttpResponse:
-    person = current_person(request)
+    # Open to everyone in clinic mode too: someone in crisis must not meet a sign-in form.
+    try:
+        person = current_person(request)
+    except PermissionDenied:
+        person = None
     # Always the full resource list; the crisis wording while a signal is unacknowledged
     # (then this page shows it in full, so the banner is not repeated above it).
-    response = banner_response(person) or core_safety.safety_response(country=person.country)
+    if person is None:
+        response = core_safety.safety_response(country=settings.THERAPYCHECK_COUNTRY)
+    else:
+        response = banner_response(person) or core_safety.safety_response(country=person.country)
     return render(
         request,
         "pages/help.html",
@@ -66,10 +77,12 @@ def _next_or(request: HttpRequest, default: str, data: QueryDict) -> str:
     return target if target.startswith("/") and safe else default
 
 
+@login_not_required
 def learn_index(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/learn/index.html", {"pages": LEARN_PAGES})
 
 
+@login_not_required
 def learn_page(request: HttpRequest, slug: str) -> HttpResponse:
     page = learn_page_or_none(slug)
     if page is None:
