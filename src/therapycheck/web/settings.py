@@ -138,6 +138,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "therapycheck.web.accounts.context_processors.person_and_safety",
+                "therapycheck.web.clinic.context_processors.clinic",
             ],
         },
     }
