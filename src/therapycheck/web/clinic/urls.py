@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from therapycheck.web.clinic import views
 
@@ -6,4 +6,8 @@ app_name = "clinic"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # The clinic admin's pages (staff) and the service outcome figures each have their own
+    # module of views and URLs; their names are in this app's namespace.
+    path("admin/", include("therapycheck.web.clinic.admin_urls")),
+    path("outcomes/", include("therapycheck.web.clinic.outcomes_urls")),
 ]
