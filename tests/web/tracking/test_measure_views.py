@@ -339,3 +339,20 @@ def test_a_safety_answer_in_the_check_in_shows_the_crisis_response_first(
     main = html[html.index('<main id="main"') :]
     assert main.index("Your safety comes first") < main.index("<h1")
     assert SafetyEvent.objects.count() == 1
+
+
+def test_the_alliance_questions_are_refused_at_session_0_with_the_answers_kept(
+    client: Client, person: Person
+) -> None:
+    response = client.post("/measures/wai_sr/new/", answers_post([3] * 12, session=0))
+    assert response.status_code == 200
+    assert "it needs a session of therapy" in response.content.decode()
+    assert checked(response.content.decode()) == {f"item_{n}=3" for n in range(1, 13)}
+    assert not Measurement.objects.exists()
+
+
+def test_the_alliance_form_suggests_session_1_before_any_session(
+    client: Client, person: Person
+) -> None:
+    response = client.get("/measures/wai_sr/new/")
+    assert re.search(r'name="session_number" value="1"', response.content.decode())

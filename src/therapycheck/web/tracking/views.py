@@ -86,12 +86,12 @@ def measurement_new(request: HttpRequest, instrument_id: str) -> HttpResponse:
         earlier = _measurement_by_token(person, token, [instrument])
         if earlier is not None:
             return HttpResponseRedirect(reverse("tracking:measurement", args=[earlier.pk]))
-        if session.is_valid() and form.is_valid():
+        if _session_fits(instrument, session) and form.is_valid():
             saved = _save_alone(person, instrument, session, form, token=token)
             if saved is not None:
                 return HttpResponseRedirect(reverse("tracking:measurement", args=[saved.pk]))
     else:
-        session = _blank_session(person)
+        session = _blank_session(person, instrument)
         form = InstrumentForm(instrument)
     return render(
         request,
@@ -106,11 +106,28 @@ def measurement_new(request: HttpRequest, instrument_id: str) -> HttpResponse:
     )
 
 
-def _blank_session(person: Person) -> SessionFields:
-    """Session fields for a new entry: the next session, today, and a fresh form token."""
+def _session_fits(instrument: Instrument, session: SessionFields) -> bool:
+    """Valid session fields, and a session this questionnaire can be about: the alliance
+    questions need a therapist, so not session 0 (the same rule as the check-in)."""
+    if not session.is_valid():
+        return False
+    if instrument.id == services.ALLIANCE and not services.alliance_allowed(
+        session.cleaned_data["session_number"]
+    ):
+        session.add_error("session_number", ALLIANCE_AT_ZERO_ALONE)
+        return False
+    return True
+
+
+def _blank_session(person: Person, instrument: Instrument | None = None) -> SessionFields:
+    """Session fields for a new entry: the next session (at least 1 for the alliance
+    questions), today, and a fresh form token."""
+    suggested = services.next_session_number(person)
+    if instrument is not None and instrument.id == services.ALLIANCE:
+        suggested = max(suggested, 1)
     return SessionFields(
         initial={
-            "session_number": services.next_session_number(person),
+            "session_number": suggested,
             "taken_on": dt.date.today(),
             "form_token": new_token(),
         }
@@ -223,7 +240,7 @@ def measurement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         session = SessionFields(request.POST)
         form = InstrumentForm(instrument, request.POST)
-        if session.is_valid() and form.is_valid():
+        if _session_fits(instrument, session) and form.is_valid():
             if session.cleaned_data.get("revision") != entry.revision:
                 session.add_error(None, STALE_MESSAGE)
                 session = _with_revision(request.POST, entry.revision)
@@ -322,6 +339,12 @@ def _delete_or_confirm(
 ALLIANCE_AT_ZERO = (
     "The WAI-SR asks how you and your therapist work together, so it is not asked at "
     "session 0, before therapy starts. Untick it, or change the session number."
+)
+
+
+ALLIANCE_AT_ZERO_ALONE = (
+    "The WAI-SR asks how you and your therapist work together, so it needs a session of "
+    "therapy: use 1 for your first session, or a later one."
 )
 
 
