@@ -38,7 +38,7 @@ def test_an_old_risk_answer_stays_on_the_report_with_its_date_after_calm_scores(
     make_measurement("phq9", CALM_PHQ9, 2, taken_on=dt.date(2026, 3, 9))
     html = client.get("/report/").content.decode()
     section = html[html.index('id="risk-heading"') :]
-    assert "2 Mar 2026:" in section
+    assert "2 March 2026:" in section
     assert "PHQ-9 question 9" in section and "session 1" in section
     assert "More than half the days" in section
     assert "safety-response" not in html  # calm now: no crisis section, the answer stays
@@ -73,10 +73,10 @@ def test_the_print_view_and_the_pdf_list_the_risk_answer_with_its_date(
     make_measurement("phq9", ITEM9_PHQ9, 1, taken_on=dt.date(2026, 3, 2))
     make_measurement("phq9", CALM_PHQ9, 2, taken_on=dt.date(2026, 3, 9))
     printed = client.get("/report/print/").content.decode()
-    assert "Answers about safety" in printed and "2 Mar 2026:" in printed
+    assert "Answers about safety" in printed and "2 March 2026:" in printed
     text = _flat(pdf.render_pdf(build_report(person, charts=False)))
     assert "Answers about safety" in text
-    assert "02 Mar 2026: PHQ-9 question 9" in text
+    assert "2 March 2026: PHQ-9 question 9" in text
 
 
 def test_the_heavy_crisis_pdf_keeps_its_dated_risk_answers_on_one_page(
@@ -85,7 +85,7 @@ def test_the_heavy_crisis_pdf_keeps_its_dated_risk_answers_on_one_page(
     heavy_report(person, crisis=True)
     body = pdf.render_pdf(build_report(person, charts=False))
     assert len(PdfReader(io.BytesIO(body)).pages) == 1
-    assert re.search(r"Answers about safety: \d\d \w{3} \d{4}: Check-up", _flat(body))
+    assert re.search(r"Answers about safety: \d{1,2} [A-Z][a-z]+ \d{4}: Check-up", _flat(body))
 
 
 def _fill_colours(body: bytes) -> set[str]:

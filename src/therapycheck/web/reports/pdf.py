@@ -18,9 +18,11 @@ import re
 import unicodedata
 from pathlib import Path
 
+from django.utils import timezone
 from fpdf import FPDF
 
 from therapycheck.core.safety import SafetyResponse
+from therapycheck.web.pages.templatetags.dates import long_date
 from therapycheck.web.reports.services import InstrumentSummary, ReportData, note_excerpt
 
 DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -262,7 +264,7 @@ def _risk(pdf: ReportPDF, data: ReportData) -> None:
     """Every answer about safety, with its day (the same list as the web report)."""
     if not data.risk_answers:
         return
-    lines = [f"{risk.day:%d %b %Y}: {risk.text}" for risk in data.risk_answers]
+    lines = [f"{long_date(risk.day)}: {risk.text}" for risk in data.risk_answers]
     if data.safety is not None:
         # The crisis section above says what to do; here only the answers and their days,
         # in one paragraph so the page keeps its room.
@@ -360,7 +362,7 @@ def _findings(pdf: ReportPDF, data: ReportData) -> None:
         _text(pdf, "No check-up finished yet. The check-up takes about 10 to 15 minutes.")
         return
     done = data.checkup.completed_at
-    when = f"{done:%d %b %Y}" if done is not None else ""
+    when = long_date(timezone.localtime(done)) if done is not None else ""
     total = len(data.findings) + data.other_findings
     more = f"top {len(data.findings)} of {total}" if data.other_findings else ""
     aside = "; ".join(part for part in (when, more) if part)
