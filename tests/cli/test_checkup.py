@@ -282,7 +282,8 @@ def test_saying_you_are_not_safe_shows_crisis_resources_at_once(data_dir: Path) 
 
 def test_phq9_item_nine_shows_crisis_resources_at_once(data_dir: Path) -> None:
     skips = ["s"] * len(question_ids())
-    result = interview([*skips, *["0"] * 8, "1", "q"], "--country", "US")
+    # A positive PHQ-2 screen (2 + 2) opens the rest of the PHQ-9, item 9 included.
+    result = interview([*skips, "2", "2", *["0"] * 6, "1", "q"], "--country", "US")
     out = result.stdout
     assert "Your safety comes first" in out
     assert "988" in out
@@ -323,10 +324,29 @@ def test_a_finished_interview_in_json_mode_prints_only_json_on_stdout(data_dir: 
 
 
 def test_one_skipped_phq9_item_is_prorated_by_the_core(data_dir: Path) -> None:
-    # PHQ-9: item 1 skipped, the other eight answered "1" (Several days).
-    lines = [*["s"] * len(question_ids()), "s", *["1"] * 8, *["s"] * 80]
+    # PHQ-9: item 1 skipped, item 2 "Nearly every day" (3: a positive screen on its own),
+    # the other seven "Several days" (1).
+    lines = [*["s"] * len(question_ids()), "s", "3", *["1"] * 7, *["s"] * 80]
     result = interview(lines, "--format", "json")
     assert result.exit_code == 0, result.stderr
     phq9 = json.loads(result.stdout)["measures"]["phq9"]
     assert phq9["missing_items"] == [1]
-    assert phq9["total"] == 9  # 8 answered as 1, prorated to 9 items (rounded as documented)
+    assert phq9["total"] == 11  # 10 from eight items, prorated to 9 items: 11.25, rounded
+
+
+def test_the_interview_starts_the_phq9_with_its_two_item_screen(data_dir: Path) -> None:
+    # Issue 14: a negative PHQ-2 (0 + 1) ends the PHQ-9 there, as on the web; the next
+    # questionnaire follows.
+    result = interview([*["s"] * len(question_ids()), "0", "1", "q"])
+    assert result.exit_code == 0, result.stderr
+    assert saved(data_dir)["measures"]["phq9"][:3] == [0, 1, None]
+    assert "3. " not in result.stdout.split("PHQ-9")[-1].split("GAD-7")[0]
+
+
+def test_a_negative_screen_is_scored_as_the_phq2_not_as_a_missing_phq9(data_dir: Path) -> None:
+    lines = [*["s"] * len(question_ids()), "0", "1", *["s"] * 80]
+    result = interview(lines, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    measures = json.loads(result.stdout)["measures"]
+    assert measures["phq2"]["total"] == 1
+    assert "phq9" not in measures

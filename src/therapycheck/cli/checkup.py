@@ -37,6 +37,7 @@ from therapycheck.cli._output import (
     write_private,
 )
 from therapycheck.core.checkup.bank import AnswersError, Question, question_bank
+from therapycheck.core.checkup.screening import answered_prefix, as_core_measures, items_to_ask
 from therapycheck.core.instruments import Instrument, get_instrument
 from therapycheck.core.plan import Action, factor_label, when_text
 from therapycheck.core.report import (
@@ -326,14 +327,15 @@ class Interview:
         or skipped (the core scores a skipped item as far as the instrument's authors allow,
         and never reads a skipped safety item as 0)."""
         visible = {q.id for q in self.bank.visible(self.given())}
-        complete = {
-            inst: list(values)
-            for inst, values in self.measures.items()
-            if values and all(v is not None for v in values)
-        }
+        complete = {}
+        for inst, values in self.measures.items():
+            # A PHQ-9 or GAD-7 that stopped at its negative two-item screen is complete.
+            asked = list(values)[: items_to_ask(inst, answered_prefix(values))]
+            if asked and all(v is not None for v in asked):
+                complete[inst] = asked
         doc: dict[str, Any] = {
             "answers": {k: v for k, v in self.answers.items() if k in visible},
-            "measures": complete,
+            "measures": as_core_measures(complete),
         }
         if self.state.get("country"):
             doc["country"] = self.state["country"]
@@ -349,9 +351,11 @@ class Interview:
             if instrument_id in skipped:
                 continue
             inst = get_instrument(instrument_id)
+            # PHQ-9 and GAD-7 start with their two-item screens, as on the web.
+            asked = items_to_ask(inst.id, answered_prefix(self.measures.get(inst.id) or []))
             steps += [
                 Step(key=f"m:{inst.id}:{item.number}", instrument=inst, item=item.number)
-                for item in inst.items
+                for item in inst.items[:asked]
             ]
         return steps
 

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from therapycheck.core.checkup.screening import as_core_measures
 from therapycheck.web.accounts.models import Person
 from therapycheck.web.accounts.safety import mark_safety_event
 from therapycheck.web.checkups import wizard
@@ -101,32 +102,9 @@ def document_for(checkup: Checkup) -> dict[str, Any]:
 
 
 def core_measures(stored: dict[str, list[int | None]]) -> dict[str, Any]:
-    """Stored questionnaires as the core reads them.
-
-    A list shorter than its questionnaire was started in the quick check: only its first
-    items were asked. When they are exactly a short screen's items (PHQ-9's first two are
-    the PHQ-2) the screen is scored; the rest count as not answered (never as 0).
-    """
-    from therapycheck.core.checkup.bank import question_bank
-    from therapycheck.core.instruments import UnknownInstrument, get_instrument
-
-    screens = {m.full: m.screen for m in question_bank().quick.measures}
-    measures: dict[str, Any] = {}
-    for instrument_id, answers in stored.items():
-        try:
-            size = len(get_instrument(instrument_id).items)
-        except UnknownInstrument:
-            measures[instrument_id] = answers  # the core names the problem
-            continue
-        if not isinstance(answers, list) or len(answers) >= size:
-            measures[instrument_id] = answers
-            continue
-        screen = screens.get(instrument_id)
-        if screen is not None and len(answers) == len(get_instrument(screen).items):
-            measures[screen] = answers
-        else:
-            measures[instrument_id] = [*answers, *([None] * (size - len(answers)))]
-    return measures
+    """Stored questionnaires as the core reads them (a list that stopped at its short
+    screen is scored as the screen; core.checkup.screening)."""
+    return as_core_measures(stored)
 
 
 def sanitize(doc: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from therapycheck.core.checkup.bank import AnswersError, question_bank
+from therapycheck.core.checkup.screening import items_to_ask
 from therapycheck.core.instruments import get_instrument
 
 SKIP = "skip"
@@ -294,39 +295,12 @@ def measure_items(instrument_id: str) -> list[dict[str, Any]]:
     return items
 
 
-def _screen_size(instrument_id: str) -> int | None:
-    """How many first items make up this questionnaire's short screen (PHQ-9: the PHQ-2)."""
-    for m in question_bank().quick.measures:
-        if m.full == instrument_id:
-            return len(get_instrument(m.screen).items)
-    return None
-
-
-def screen_positive(instrument_id: str, answers: list[int | None]) -> bool:
-    """The short screen's own cutoff (its data file); skipped items add nothing."""
-    from therapycheck.core.scoring import score
-
-    for m in question_bank().quick.measures:
-        if m.full == instrument_id:
-            size = len(get_instrument(m.screen).items)
-            known = [v if isinstance(v, int) else 0 for v in answers[:size]]
-            return len(known) == size and "positive_screen" in score(m.screen, known).flags
-    return True
-
-
 def shown_items(doc: Mapping[str, Any], instrument_id: str) -> list[dict[str, Any]]:
     """The items to ask now. PHQ-9 and GAD-7 start with their first two items (the PHQ-2
-    and GAD-2 screens); the rest follow only when the screen is positive."""
+    and GAD-2 screens); the rest follow only when the screen is positive (core.checkup
+    .screening, shared with the terminal check-up)."""
     items = measure_items(instrument_id)
-    size = _screen_size(instrument_id)
-    if size is None:
-        return items
-    stored = measures_of(doc).get(instrument_id)
-    if stored is None or len(stored) < size:
-        return items[:size]
-    if len(stored) == size and not screen_positive(instrument_id, list(stored)):
-        return items[:size]
-    return items
+    return items[: items_to_ask(instrument_id, measures_of(doc).get(instrument_id))]
 
 
 def measure_needs_more(doc: Mapping[str, Any], instrument_id: str) -> bool:
