@@ -7,7 +7,6 @@ import pytest
 from django.test import Client
 
 from therapycheck.core import safety as core_safety
-from therapycheck.web.accounts.context_processors import COUNTRY_CHOSEN_KEY
 from therapycheck.web.accounts.models import Person
 from therapycheck.web.accounts.safety import contact_links, mark_safety_event, number_links
 
@@ -133,7 +132,8 @@ def test_choosing_other_country_on_purpose_stops_the_prompt(client: Client, pers
     person.country = "INT"
     person.save()
     client.post("/settings/", {"country": "INT", "next": "/"})
-    assert client.session[COUNTRY_CHOSEN_KEY] is True
+    person.refresh_from_db()
+    assert person.country_chosen is True
     assert "Where do you live?" not in client.get("/").content.decode()
 
 
@@ -167,3 +167,18 @@ def test_a_text_line_inside_a_sentence_keeps_its_keyword_in_capitals() -> None:
 
     assert lowerfirst("Text SHOUT to 85258") == "text SHOUT to 85258"
     assert lowerfirst("") == ""
+
+
+def test_the_country_choice_holds_in_another_browser(client: Client, person: Person) -> None:
+    # Was kept in the browser session: a second browser (or a cleared one) asked again.
+    person.country = "INT"
+    person.save()
+    client.post("/settings/", {"country": "INT", "next": "/"})
+    assert "Where do you live?" not in Client().get("/").content.decode()
+
+
+def test_delete_all_asks_for_the_country_again(client: Client, person: Person) -> None:
+    client.post("/settings/", {"country": "GB", "next": "/"})
+    assert client.post("/data/delete/", {"confirm": "on"}).status_code == 302
+    person.refresh_from_db()
+    assert person.country_chosen is False

@@ -12,9 +12,6 @@ from therapycheck.core import safety as core_safety
 from therapycheck.web.accounts.current import current_person
 from therapycheck.web.accounts.safety import banner_response, number_links
 
-# Set in the session when the person chose "Other country" on purpose: stop asking.
-COUNTRY_CHOSEN_KEY = "therapycheck_country_chosen"
-
 
 def person_and_safety(request: HttpRequest) -> dict[str, Any]:
     """`person`, `country` (code and name), `crisis` (a SafetyResponse, or None), and
@@ -26,7 +23,7 @@ def person_and_safety(request: HttpRequest) -> dict[str, Any]:
         return {"person": None, "crisis": None, "country": core_safety.DEFAULT_COUNTRY}
     code = core_safety.normalize_country(person.country)
     unknown = code == core_safety.DEFAULT_COUNTRY
-    chosen = bool(getattr(request, "session", {}).get(COUNTRY_CHOSEN_KEY))
+    chosen = person.country_chosen
     on_settings = request.path == reverse("pages:settings")
     ask = unknown and not chosen and not on_settings
     emergency = core_safety.safety_response(country=code).emergency_number

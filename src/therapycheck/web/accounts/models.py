@@ -27,6 +27,9 @@ class Person(models.Model):
     display_name = models.CharField(max_length=100, blank=True)
     # ISO 3166-1 alpha-2 (or "INT", the international fallback): whose crisis lines to show.
     country = models.CharField(max_length=8)
+    # True once the person chose a country themselves (the international "Other country"
+    # included): the app stops asking where they live, on every device and browser.
+    country_chosen = models.BooleanField(default=False)
     # When the person last dismissed the crisis banner, and the newest safety event they
     # had seen then: the banner returns as soon as a newer event exists.
     crisis_acknowledged_at = models.DateTimeField(null=True, blank=True)

@@ -420,12 +420,10 @@ def _results_context(checkup: Checkup, result: StoredResult) -> dict[str, Any]:
 # --- the quick check ---------------------------------------------------------------------
 
 
-def _ask_country(request: HttpRequest, person: Person) -> bool:
+def _ask_country(person: Person) -> bool:
     """As the site-wide prompt does: unknown country, and not "Other" chosen on purpose."""
-    from therapycheck.web.accounts.context_processors import COUNTRY_CHOSEN_KEY
-
     unknown = core_safety.normalize_country(person.country) == core_safety.DEFAULT_COUNTRY
-    return unknown and not request.session.get(COUNTRY_CHOSEN_KEY)
+    return unknown and not person.country_chosen
 
 
 @require_http_methods(["GET", "POST"])
@@ -433,15 +431,11 @@ def quick_check(request: HttpRequest) -> HttpResponse:
     """Page 1 of the quick check: safety, two short screens, the relationship, progress."""
     person = current_person(request)
     if request.method == "POST":
-        ask_country = _ask_country(request, person)
+        ask_country = _ask_country(person)
         countries = {code for code, _ in core_safety.countries()}
         form = quick.read_first(request.POST, ask_country=ask_country, countries=countries)
         if form.ok:
             try:
-                if form.country is not None:
-                    from therapycheck.web.accounts.context_processors import COUNTRY_CHOSEN_KEY
-
-                    request.session[COUNTRY_CHOSEN_KEY] = True
                 return _save_quick(person, form)
             except services.TooManyCheckups as exc:
                 form.errors["quick"] = str(exc)
@@ -457,7 +451,7 @@ def quick_form_context(
     errors: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """What the quick-check form needs (its page, and the home page, which starts with it)."""
-    ask_country = _ask_country(request, person)
+    ask_country = _ask_country(person)
     errors = errors or {}
     if raw is None:
         unfinished = services.in_progress(person)
@@ -513,7 +507,8 @@ def get_instrument_info(instrument_id: str) -> dict[str, Any]:
 def _save_quick(person: Person, form: quick.QuickForm) -> HttpResponse:
     if form.country is not None:
         person.country = form.country
-        person.save(update_fields=["country"])
+        person.country_chosen = True
+        person.save(update_fields=["country", "country_chosen"])
     with transaction.atomic():
         checkup = services.start_or_resume(person)
         doc = quick.save_first(dict(checkup.answers or {}), form)

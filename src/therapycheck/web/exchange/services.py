@@ -300,7 +300,9 @@ def apply_import(person: Person, plan: ImportPlan) -> None:
             ReportNote.objects.update_or_create(person=person, defaults={"text": plan.report_note})
         if plan.country and plan.country != person.country:
             person.country = plan.country
-            person.save(update_fields=["country"])
+            # The exported record named the country the person had chosen.
+            person.country_chosen = True
+            person.save(update_fields=["country", "country_chosen"])
         _raise_safety(person, plan)
 
 
@@ -371,6 +373,7 @@ def delete_everything(person: Person) -> dict[str, int]:
         person.crisis_acknowledged_event_id = None
         person.display_name = ""
         person.country = settings.THERAPYCHECK_COUNTRY
+        person.country_chosen = False
         person.save()
     if settings.THERAPYCHECK_MODE == "personal":
         for cache in caches.all(initialized_only=True):

@@ -14,7 +14,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from therapycheck.core import change as core_change
 from therapycheck.core import safety as core_safety
-from therapycheck.web.accounts.context_processors import COUNTRY_CHOSEN_KEY
 from therapycheck.web.accounts.current import current_person
 from therapycheck.web.accounts.safety import banner_response
 from therapycheck.web.pages.forms import SettingsForm
@@ -56,9 +55,9 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         form = SettingsForm(request.POST)
         if form.is_valid():
             person.country = form.cleaned_data["country"]
-            person.save(update_fields=["country"])
             # "Other country" is a choice too: stop asking on every page.
-            request.session[COUNTRY_CHOSEN_KEY] = True
+            person.country_chosen = True
+            person.save(update_fields=["country", "country_chosen"])
             messages.success(request, "Saved. Crisis resources now show for your country.")
             return HttpResponseRedirect(_next_or(request, reverse("pages:settings"), request.POST))
     else:
