@@ -173,6 +173,20 @@ def test_deterioration_strengthens_feeling_worse() -> None:
     assert finding.strength > plain.strength
 
 
+def test_a_setback_along_the_way_is_a_finding_though_the_latest_score_is_near_the_first() -> None:
+    # PHQ-9 9 -> 17 -> 12: not reliably worse overall (3 points), but reliably worse from
+    # session 1 to 2 (8 points, above the 6 needed).
+    result = evaluate({"answers": {}, "history": {"phq9": _history([9, 17, 12])}})
+    finding = next(f for f in result.findings if f.factor == "feeling_worse_unaddressed")
+    assert finding.evidence["rules"] == ["scores_setback_phq9"]
+    assert "Along the way, your score rose from 9" in finding.why[0]
+
+
+def test_a_setback_is_no_finding_once_the_scores_are_reliably_better_overall() -> None:
+    result = evaluate({"answers": {}, "history": {"phq9": _history([20, 12, 19, 8])}})
+    assert "feeling_worse_unaddressed" not in _factors(result)
+
+
 def test_eight_sessions_without_reliable_change_call_for_a_review() -> None:
     doc = {
         "answers": {"sessions": 9},

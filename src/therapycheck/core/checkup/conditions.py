@@ -66,6 +66,8 @@ class CondSpec(BaseModel):
     subscale: str | None = None
     item: int | None = Field(default=None, ge=1)
     review_due: bool | None = None
+    # A reliable worsening along the way (core.change.Setback), whatever the overall status.
+    setback: bool | None = None
 
     @model_validator(mode="after")
     def _one_subject(self) -> CondSpec:
@@ -74,13 +76,19 @@ class CondSpec(BaseModel):
             raise ValueError(f"a condition needs exactly one of {SUBJECTS}, got {subjects}")
         subject = subjects[0]
         ops = [name for name in _ANSWER_OPS if self._get(name) is not None]
-        extras = [n for n in ("flag", "subscale", "item", "review_due") if self._get(n) is not None]
+        extras = [
+            n
+            for n in ("flag", "subscale", "item", "review_due", "setback")
+            if self._get(n) is not None
+        ]
         if subject in ("any", "all", "not", "ref", "fact") and (ops or extras):
             raise ValueError(f"'{subject}' takes no tests, got {ops + extras}")
         if subject == "answer" and (not ops or extras):
             raise ValueError(f"an answer condition needs one of {_ANSWER_OPS} and nothing else")
-        if subject == "status" and not (self.in_ or self.review_due is not None):
-            raise ValueError("a status condition needs 'in' or 'review_due'")
+        if subject == "status" and not (
+            self.in_ or self.review_due is not None or self.setback is not None
+        ):
+            raise ValueError("a status condition needs 'in', 'review_due' or 'setback'")
         if subject == "measure" and not (ops or self.flag):
             raise ValueError("a measure condition needs a test (gte/lte/in/flag/answered)")
         if subject == "measure" and any(
@@ -232,6 +240,7 @@ def _status_holds(spec: CondSpec, state: State) -> bool:
         s is not None
         and s.status in wanted
         and (spec.review_due is None or s.review_due is spec.review_due)
+        and (spec.setback is None or (s.setback is not None) is spec.setback)
         for s in statuses
     )
 
