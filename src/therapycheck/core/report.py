@@ -12,11 +12,14 @@ import dataclasses
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from therapycheck.core.checkup.model import SEVERITY_LABELS, Evaluation, Finding
 from therapycheck.core.citations import citations
 from therapycheck.core.plan import Plan, build_plan, factor_label, measure_name
+
+if TYPE_CHECKING:
+    from therapycheck.core.trajectory import ExpectedResponseModel
 
 DISCLAIMER = (
     "This check-up does not diagnose anything. It points to things worth talking about "
@@ -170,10 +173,15 @@ def checkup_report(
     *,
     country: str | None = None,
     today: datetime.date | None = None,
+    models: Mapping[str, ExpectedResponseModel] | None = None,
 ) -> CheckupReport:
-    """Evaluate a check-up's answers and build its report (raises the evaluator's AnswersError)."""
+    """Evaluate a check-up's answers and build its report (raises the evaluator's AnswersError).
+
+    `models`: expected-response models by instrument, as on the progress page."""
     # Imported on use so that importing the report (and the CLI) never depends on the
     # evaluator's import chain.
     from therapycheck.core.checkup import evaluate
 
-    return report_from_evaluation(evaluate(answers_doc), country=country, today=today)
+    return report_from_evaluation(
+        evaluate(answers_doc, models=models), country=country, today=today
+    )

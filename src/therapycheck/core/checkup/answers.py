@@ -20,13 +20,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from therapycheck.core.change import Point, SeriesStatus, series_status
+from therapycheck.core.change import Point, SeriesStatus
 from therapycheck.core.checkup.bank import AnswersError, QuestionBank, question_bank
 from therapycheck.core.checkup.model import Context
 from therapycheck.core.instruments import Instrument, UnknownInstrument, get_instrument
 from therapycheck.core.instruments.schema import Sex
 from therapycheck.core.safety import parse_country
 from therapycheck.core.scoring import IncompleteAnswers, Score, ScoringError, score
+from therapycheck.core.trajectory import ExpectedResponseModel, series_progress
 
 __all__ = ["AnswersError", "ParsedAnswers", "parse_answers"]
 
@@ -52,8 +53,17 @@ class ParsedAnswers:
     unscored: dict[str, str] = field(default_factory=dict)
 
 
-def parse_answers(doc: Mapping[str, Any], *, bank: QuestionBank | None = None) -> ParsedAnswers:
-    """Check an answers document; raise AnswersError naming the question at fault."""
+def parse_answers(
+    doc: Mapping[str, Any],
+    *,
+    bank: QuestionBank | None = None,
+    models: Mapping[str, ExpectedResponseModel] | None = None,
+) -> ParsedAnswers:
+    """Check an answers document; raise AnswersError naming the question at fault.
+
+    `models`: expected-response models by instrument (core.trajectory). A series is then
+    judged against the usual progress of similar clients, as the progress page judges it.
+    """
     bank = bank or question_bank()
     if not isinstance(doc, Mapping):
         raise AnswersError("document", "expected a JSON object with an 'answers' key")
@@ -70,7 +80,7 @@ def parse_answers(doc: Mapping[str, Any], *, bank: QuestionBank | None = None) -
     country = _country(doc.get("country"))
     context = _context(answers, bank, country)
     _add_current_scores(history, scores, context.sessions)
-    statuses = _statuses(history)
+    statuses = _statuses(history, models or {})
     return ParsedAnswers(
         answers=answers,
         context=context,
@@ -194,11 +204,15 @@ def _add_current_scores(
             history[instrument_id] = (*points, Point(session, current.total))
 
 
-def _statuses(history: Mapping[str, tuple[Point, ...]]) -> dict[str, SeriesStatus]:
+def _statuses(
+    history: Mapping[str, tuple[Point, ...]], models: Mapping[str, ExpectedResponseModel]
+) -> dict[str, SeriesStatus]:
     statuses: dict[str, SeriesStatus] = {}
     for instrument_id, points in history.items():
         try:
-            statuses[instrument_id] = series_status(instrument_id, points)
+            statuses[instrument_id], _ = series_progress(
+                instrument_id, points, models.get(instrument_id)
+            )
         except ValueError as exc:
             raise AnswersError(f"history.{instrument_id}", str(exc)) from exc
     return statuses

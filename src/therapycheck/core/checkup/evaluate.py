@@ -27,17 +27,27 @@ from therapycheck.core.checkup.model import (
 )
 from therapycheck.core.checkup.rules import Rule, Tempering, rule_set
 from therapycheck.core.safety import dangers_in_order
+from therapycheck.core.trajectory import ExpectedResponseModel
 
 # Acute risk, then therapist misconduct, always come first (FACTORS.md principle 1).
 PINNED: tuple[str, ...] = ("safety_crisis", "boundary_violation")
 
 
 def evaluate(
-    doc_or_parsed: Mapping[str, Any] | ParsedAnswers, *, country: str | None = None
+    doc_or_parsed: Mapping[str, Any] | ParsedAnswers,
+    *,
+    country: str | None = None,
+    models: Mapping[str, ExpectedResponseModel] | None = None,
 ) -> Evaluation:
-    """Evaluate a check-up; raises AnswersError (a ValueError) for an invalid document."""
+    """Evaluate a check-up; raises AnswersError (a ValueError) for an invalid document.
+
+    `models` (expected-response models by instrument) judge the score history the way the
+    progress page does; without them the review-point rule of core.change applies.
+    """
     parsed = (
-        doc_or_parsed if isinstance(doc_or_parsed, ParsedAnswers) else parse_answers(doc_or_parsed)
+        doc_or_parsed
+        if isinstance(doc_or_parsed, ParsedAnswers)
+        else parse_answers(doc_or_parsed, models=models)
     )
     rules = rule_set()
     state = State(

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from therapycheck.core.checkup.screening import as_core_measures
+from therapycheck.core.trajectory import ExpectedResponseModel
 from therapycheck.web.accounts.models import Person
 from therapycheck.web.accounts.safety import mark_safety_event
 from therapycheck.web.checkups import wizard
@@ -151,12 +152,30 @@ def score_history(person: Person) -> dict[str, list[dict[str, float]]]:
     }
 
 
+def expected_models(doc: dict[str, Any]) -> dict[str, ExpectedResponseModel]:
+    """The expected-response models of the data dir for the series in this check-up, so
+    the check-up judges progress as the progress page does."""
+    from therapycheck.web.tracking.progress import expected_model
+
+    found = {}
+    for instrument_id in doc.get("history") or {}:
+        model = expected_model(str(instrument_id))
+        if model is not None:
+            found[str(instrument_id)] = model
+    return found
+
+
 def live_report(checkup: Checkup) -> dict[str, Any]:
     """What the core makes of the answers so far (used for the safety check mid-way)."""
     from therapycheck.core.report import checkup_report
 
     doc = document_for(checkup)
-    report = checkup_report(doc, country=checkup.person.country, today=timezone.localdate())
+    report = checkup_report(
+        doc,
+        country=checkup.person.country,
+        today=timezone.localdate(),
+        models=expected_models(doc),
+    )
     return dict(report.to_dict())
 
 

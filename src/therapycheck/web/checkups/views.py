@@ -559,7 +559,12 @@ def quick_answer(request: HttpRequest, pk: int) -> HttpResponse:
     checkup = _owned(request, pk)
     doc = services.document_for(checkup)
     person = checkup.person
-    report = checkup_report(doc, country=person.country, today=timezone.localdate())
+    report = checkup_report(
+        doc,
+        country=person.country,
+        today=timezone.localdate(),
+        models=services.expected_models(doc),
+    )
     services.raise_safety_if_needed(checkup, report.plan.safety.to_dict())
     findings = report.findings
     top = findings[0] if findings else None
