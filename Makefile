@@ -46,6 +46,7 @@ bench: setup
 	$(BIN)/python benchmarks/outcomes.py
 	$(BIN)/python benchmarks/checkup.py
 	$(BIN)/python benchmarks/bad_files.py
+	@if [ -n "$$THERAPYCHECK_BENCH_POSTGRES_URL" ]; then $(BIN)/python benchmarks/caseload.py; else echo "(caseload benchmark skipped: set THERAPYCHECK_BENCH_POSTGRES_URL=postgres://...)"; fi
 
 # kill -9 the server while it saves, restart, check the database and every acknowledged
 # write (not part of `make test` or CI: it kills processes and takes a minute or two).

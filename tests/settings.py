@@ -20,3 +20,7 @@ if not os.environ.get("THERAPYCHECK_DATA_DIR"):
     atexit.register(shutil.rmtree, _data_dir, ignore_errors=True)
 
 from therapycheck.web.settings import *  # noqa: F403
+
+# Clinic-mode tests create many accounts; the production hasher (PBKDF2, deliberately slow)
+# would take about a second per account. Passwords in tests protect nothing.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
