@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+"""The audit log page, mounted at /audit/ in clinic mode."""
+
+from django.urls import path
+
+from therapycheck.web.audit import views
 
 app_name = "audit"
 
-urlpatterns: list[object] = []
+urlpatterns = [
+    path("", views.log, name="log"),
+]

@@ -27,6 +27,12 @@ class CareLink(models.Model):
         CLIENT = "client", "The client"
         CLINICIAN = "clinician", "The clinician"
 
+    class EndReason(models.TextChoices):
+        # Why an ended link ended, so each side sees a true word for it.
+        DECLINED = "declined", "Declined"
+        REVOKED = "revoked", "Stopped by the client"
+        WITHDRAWN = "withdrawn", "Withdrawn by the clinician"
+
     # Null while a clinician's invitation waits for someone without an account yet.
     person = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.CASCADE, related_name="care_links"
@@ -43,6 +49,7 @@ class CareLink(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     accepted_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    ended_reason = models.CharField(max_length=16, choices=EndReason.choices, blank=True)
 
     class Meta:
         ordering = ("-created_at", "-pk")
@@ -61,3 +68,34 @@ class CareLink(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+
+class ClientInvitation(models.Model):
+    """A client's invitation to a clinician, as the client typed it.
+
+    Kept whether or not a clinician has that address, and shown to the client the same way
+    in both cases ("no answer yet"), so the page cannot be used to find out who has an
+    account. When a clinician does have the address, `link` is the pending CareLink they
+    see on their invitations page.
+    """
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="clinician_invitations"
+    )
+    email = models.EmailField()
+    link = models.OneToOneField(
+        CareLink,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="client_invitation",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # Cancelled (or cleared from the list) by the client.
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-pk")
+
+    def __str__(self) -> str:
+        return f"{self.person} invited {self.email}"
