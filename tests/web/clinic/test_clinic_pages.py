@@ -36,3 +36,12 @@ def test_staff_without_two_factor_sign_in_must_set_it_up(client: Client, clinici
     response = sign_in(client, clinician).get("/measures/")
     assert response.status_code == 302
     assert response["Location"] == "/accounts/2fa/totp/activate/"
+
+
+def test_staff_have_no_personal_record_pages(client: Client, clinician: Any) -> None:
+    from therapycheck.web.accounts.models import Person
+
+    signed_in = sign_in(client, clinician)
+    assert signed_in.get("/measures/").status_code == 403
+    assert signed_in.get("/").url == "/clinic/"
+    assert not Person.objects.filter(user=clinician).exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.urls import reverse
@@ -17,6 +18,9 @@ def person_and_safety(request: HttpRequest) -> dict[str, Any]:
     """`person`, `country` (code and name), `crisis` (a SafetyResponse, or None), and
     `ask_country` with `country_choices` while we do not know where the person lives,
     else `emergency_links` (tap to call the emergency number, for the page header)."""
+    if settings.THERAPYCHECK_MODE == "clinic" and _is_staff(request):
+        # Staff keep no record of their own here: no person, no "where do you live?".
+        return {"person": None, "crisis": None, "country": core_safety.DEFAULT_COUNTRY}
     try:
         person = current_person(request)
     except PermissionDenied:
@@ -36,6 +40,12 @@ def person_and_safety(request: HttpRequest) -> dict[str, Any]:
         "country_choices": core_safety.countries() if ask else [],
         "emergency_links": [] if unknown else number_links(emergency),
     }
+
+
+def _is_staff(request: HttpRequest) -> bool:
+    from therapycheck.web.clinic.access import membership_of
+
+    return membership_of(getattr(request, "user", None)) is not None
 
 
 def country_name(code: str) -> str:

@@ -45,6 +45,10 @@ def _clinic_person(request: HttpRequest) -> Person:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         raise PermissionDenied("Please sign in.")
+    if hasattr(user, "membership"):
+        # Clinicians, supervisors and admins keep no personal record in a clinic: their
+        # pages are the clinic's (a clinician in therapy uses their own account elsewhere).
+        raise PermissionDenied("Staff accounts have no personal record here.")
     person, _ = Person.objects.get_or_create(
         user=user,
         defaults={"key": f"user-{user.pk}", "country": settings.THERAPYCHECK_COUNTRY},

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,6 +21,8 @@ from therapycheck.web.pages.learn import LEARN_PAGES, learn_page_or_none
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    if settings.THERAPYCHECK_MODE == "clinic" and hasattr(request.user, "membership"):
+        return redirect("clinic:home")
     return render(request, "pages/home.html")
 
 
