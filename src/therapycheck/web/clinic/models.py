@@ -88,3 +88,72 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} at {self.clinic}"
+
+
+class AlertState(models.Model):
+    """What a clinician did about one alert of a client: acknowledged it, resolved it.
+
+    An alert is computed afresh from the client's answers on every page; this row remembers
+    the clinician's actions under the alert's identity (`key`, from clinic/alert_states.py:
+    "risk:phq9:3" is the PHQ-9 safety answer at session 3, "risk:checkup:17" the check-up
+    safety event 17). An acknowledged risk alert stays on the caseload until resolved.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="alert_states")
+    key = models.CharField(max_length=120)
+    kind = models.CharField(max_length=32)
+    acknowledged_by = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    # Each note with who wrote it and when, oldest first.
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("person", "key")
+        constraints = (
+            models.UniqueConstraint(fields=("person", "key"), name="one_alert_state_per_alert"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.key} of {self.person_id}"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None
+
+    @property
+    def is_acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+
+class ClinicModel(models.Model):
+    """The expected-response model fitted on one clinic's own data for one questionnaire.
+
+    `document` is core.trajectory.ExpectedResponseModel.to_json(); it is empty when the
+    clinic had too few clients to fit one at `fitted_at` (the fallback rule applies), so
+    the clinic is not refitted on every page until a day has passed.
+    """
+
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.CASCADE, related_name="expected_response_models"
+    )
+    instrument = models.CharField(max_length=32)
+    document = models.JSONField(null=True, blank=True)
+    n_clients = models.PositiveIntegerField(default=0)
+    fitted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("clinic", "instrument")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("clinic", "instrument"), name="one_model_per_clinic_and_instrument"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.instrument} model of {self.clinic} ({self.n_clients} clients)"
