@@ -114,11 +114,18 @@ def client_alerts(
     today: datetime.date,
     due_every_days: int | None = None,
     models: Mapping[str, ExpectedResponseModel] | None = None,
+    statuses: Mapping[str, SeriesStatus] | None = None,
 ) -> tuple[Alert, ...]:
-    """The client's alerts, most urgent first (risk always first)."""
+    """The client's alerts, most urgent first (risk always first).
+
+    `statuses`: the series statuses already worked out for these measures (by instrument,
+    with the same models), so a caseload does not judge each series twice.
+    """
     found = [*_risk(measures)]
     for instrument, series in _by_instrument(measures).items():
-        status, _ = series_progress(instrument, series, (models or {}).get(instrument))
+        status = (statuses or {}).get(instrument)
+        if status is None:
+            status, _ = series_progress(instrument, series, (models or {}).get(instrument))
         found += _series_alerts(status)
     found += _alliance(measures)
     found += _overdue(measures, today, due_every_days)

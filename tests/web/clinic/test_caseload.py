@@ -272,3 +272,26 @@ def test_a_client_with_a_risk_answer_shows_the_emergency_number_of_their_country
     entry = page[page.index(f'id="client-{client_a.person.pk}"') :]
     assert f"Emergency number in {expected.country_name}" in entry
     assert entry.index("Emergency number in") < entry.index("core.scoring:safety")
+
+
+def test_a_long_caseload_is_shown_a_page_at_a_time_most_urgent_first(
+    client: Any, clinician: Any, client_a: Any, clinics: Any
+) -> None:
+    from therapycheck.web.clinic.views import CASELOAD_PAGE_SIZE
+    from therapycheck.web.sharing.models import CareLink
+
+    for n in range(CASELOAD_PAGE_SIZE):
+        user = make_client(clinics.demo, f"calm{n}@example.org", f"Calm {n:02} (fictional)")
+        CareLink.objects.create(
+            person=user.person,
+            clinician=clinician.membership,
+            status=CareLink.Status.ACTIVE,
+            invited_by=CareLink.InvitedBy.CLINICIAN,
+        )
+    signed_in = sign_in(client, clinician)
+    first = signed_in.get("/clinic/caseload/").content.decode()
+    second = signed_in.get("/clinic/caseload/?page=2").content.decode()
+    # Alex has alerts, so Alex leads page 1; the calm clients without any fill the rest.
+    assert "Alex (fictional)" in first and "Alex (fictional)" not in second
+    assert "Page 1 of 2" in first and "Page 2 of 2" in second
+    assert "Calm 49 (fictional)" in second

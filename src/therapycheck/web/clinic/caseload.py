@@ -197,12 +197,14 @@ def _row(
         for m in measurements
     )
     shares_checkups = any(link.share_checkups for link in links)
+    series = _series(measurements, models)
     keyed = keyed_alerts(
         measured if shares_measures else (),
         checkup_events if shares_checkups else (),
         today=today,
         due_every_days=due_every_days,
         models=models,
+        statuses={s.instrument: s.status for s in series},
     )
     items = items_for(keyed, states)
     return CaseloadRow(
@@ -210,7 +212,7 @@ def _row(
         clinicians=tuple(sorted({link.clinician.display_name for link in links})),
         shares_measures=shares_measures,
         shares_checkups=shares_checkups,
-        series=_series(measurements, models),
+        series=series,
         alerts=tuple(alert for alert, _ in keyed),
         last_measured=max((m.taken_on for m in measurements), default=None),
         measured=measured,
@@ -226,6 +228,7 @@ def keyed_alerts(
     today: datetime.date,
     due_every_days: int | None,
     models: Mapping[str, ExpectedResponseModel] | None,
+    statuses: Mapping[str, SeriesStatus] | None = None,
 ) -> list[tuple[Alert, str]]:
     """A client's alerts with their identities, most urgent first: risk answers from
     questionnaires and from check-ups, then the rest (core.alerts)."""
@@ -233,7 +236,11 @@ def keyed_alerts(
         [
             (alert, alert_key(alert))
             for alert in client_alerts(
-                measured, today=today, due_every_days=due_every_days, models=models
+                measured,
+                today=today,
+                due_every_days=due_every_days,
+                models=models,
+                statuses=statuses,
             )
         ]
         if measured
