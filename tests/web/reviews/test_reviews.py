@@ -175,3 +175,23 @@ def test_the_review_page_shows_crisis_lines_first_for_a_risk_answer(
     page = sign_in(client, clinician).get(_url(client_a)).content.decode()
     main = page[page.index('id="main"') :]
     assert main.index("Risk answers: look at these first") < main.index("<h1>")
+
+
+def test_the_client_sees_the_check_up_request_on_their_home_page_until_they_do_it(
+    client: Client, client_a: Any, clinician: Any
+) -> None:
+    from therapycheck.web.checkups.models import Checkup
+    from therapycheck.web.reviews.services import send_checkup
+
+    send_checkup(client_a.person, clinician.membership, "http://testserver/checkup/")
+    home = sign_in(client, client_a).get("/").content.decode()
+    assert "Ada Rivers asked you on" in home
+    now = timezone.now()
+    Checkup.objects.create(
+        person=client_a.person,
+        status=Checkup.Status.COMPLETED,
+        started_at=now,
+        updated_at=now,
+        completed_at=now,
+    )
+    assert "asked you on" not in client.get("/").content.decode()

@@ -23,7 +23,12 @@ from therapycheck.web.pages.learn import LEARN_PAGES, learn_page_or_none
 def home(request: HttpRequest) -> HttpResponse:
     if settings.THERAPYCHECK_MODE == "clinic" and hasattr(request.user, "membership"):
         return redirect("clinic:home")
-    return render(request, "pages/home.html")
+    asked = None
+    if settings.THERAPYCHECK_MODE == "clinic":
+        from therapycheck.web.reviews.services import open_checkup_invitation
+
+        asked = open_checkup_invitation(current_person(request))
+    return render(request, "pages/home.html", {"checkup_asked": asked})
 
 
 @login_not_required

@@ -77,3 +77,16 @@ def measure_names(ids: list[str]) -> list[str]:
         except (KeyError, ValueError):
             names.append(instrument_id)
     return names
+
+
+def open_checkup_invitation(person: Person) -> CheckupInvitation | None:
+    """The latest request to do the check-up, while no check-up was finished after it."""
+    from therapycheck.web.checkups.models import Checkup
+
+    invitation = CheckupInvitation.objects.filter(person=person).select_related("sent_by").first()
+    if invitation is None:
+        return None
+    done_since = Checkup.objects.filter(
+        person=person, status=Checkup.Status.COMPLETED, completed_at__gte=invitation.sent_at
+    ).exists()
+    return None if done_since else invitation
