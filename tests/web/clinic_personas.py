@@ -4,6 +4,7 @@
     demo_clinic / other_clinic
     client_a                 a client with an account; an active care link to `clinician`
                              sharing measures and check-ups and one journal entry
+    client_a_at_risk         client_a with a risk answer (PHQ-9 item 9) at sessions 0 and 1
     client_b                 a client of the same clinic linked to `other_clinician` only
     clinician                A's clinician (supervised by `supervisor`), TOTP set up
     other_clinician          another clinician of the same clinic
@@ -145,14 +146,15 @@ def _scores(person: Person, totals: list[list[int]], instrument: str = "phq9") -
 
 @pytest.fixture
 def client_a(clinics: Clinics, clinician: Any) -> Any:
-    """Alex: PHQ-9 from 18 to 17 over 8 sessions (not improving), a shared and a private
+    """Alex: PHQ-9 from 16 to 15 over 8 sessions (not improving), a shared and a private
     journal entry, an active link to `clinician` sharing measures, check-ups, one entry."""
     from therapycheck.web.sharing.models import CareLink
     from therapycheck.web.tracking.models import JournalEntry
 
     user = make_client(clinics.demo, "alex.client@example.org", "Alex (fictional)")
     person = user.person
-    _scores(person, [[2] * 9] * 8 + [[2] * 8 + [1]])
+    # PHQ-9 16 at sessions 0-7, 15 at session 8; item 9 (thoughts of self-harm) always 0.
+    _scores(person, [[2] * 8 + [0]] * 8 + [[2] * 7 + [1, 0]])
     shared = JournalEntry.objects.create(
         person=person, session_number=3, entry_date=dt.date(2026, 9, 22), topics="Work stress"
     )
@@ -171,12 +173,28 @@ def client_a(clinics: Clinics, clinician: Any) -> Any:
 
 
 @pytest.fixture
+def client_a_at_risk(client_a: Any) -> Any:
+    """Alex, whose PHQ-9 at sessions 0 and 1 answered the safety item (item 9) "Several
+    days": two risk answers, each raising a safety event, as an edited entry would."""
+    from therapycheck.web.tracking.services import update_measurement
+
+    for measurement in client_a.person.measurements.filter(session_number__in=(0, 1)):
+        update_measurement(
+            measurement,
+            [2] * 8 + [1],
+            session_number=measurement.session_number,
+            taken_on=measurement.taken_on,
+        )
+    return client_a
+
+
+@pytest.fixture
 def client_b(clinics: Clinics, other_clinician: Any) -> Any:
     """Blake: a client of the same clinic, linked to `other_clinician` only."""
     from therapycheck.web.sharing.models import CareLink
 
     user = make_client(clinics.demo, "blake.client@example.org", "Blake (fictional)")
-    _scores(user.person, [[1] * 9, [1] * 9, [0] * 9])
+    _scores(user.person, [[1] * 8 + [0], [1] * 8 + [0], [0] * 9])
     CareLink.objects.create(
         person=user.person,
         clinician=other_clinician.membership,

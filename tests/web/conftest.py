@@ -62,6 +62,7 @@ def phq9_series(make_measurement: Callable[..., Any]) -> list[Any]:
 # Clinic-mode personas and the clinic settings (see the module).
 from tests.web.clinic_personas import (  # noqa: E402, F401
     client_a,
+    client_a_at_risk,
     client_b,
     clinic_admin,
     clinic_mode,

@@ -57,7 +57,9 @@ def test_questionnaire_responses_match_the_stored_answers(
         assert entry["fullUrl"].endswith(f"/fhir/QuestionnaireResponse/{measurement.pk}")
 
 
-def test_observations_carry_the_total_and_the_risk_flag(client: Client, client_a: Any) -> None:
+def test_observations_carry_the_total_and_the_risk_flag(
+    client: Client, client_a: Any, client_a_at_risk: Any
+) -> None:
     pid = client_a.person.pk
     bundle = _fhir(client.get(f"/fhir/Observation?patient={pid}", **bearer(token_for(client_a))))
     matches = [e["resource"] for e in bundle["entry"] if e["search"]["mode"] == "match"]
@@ -73,7 +75,7 @@ def test_observations_carry_the_total_and_the_risk_flag(client: Client, client_a
 
 
 def test_a_bundle_with_a_risk_answer_starts_with_the_crisis_resources(
-    client: Client, client_a: Any, clinician: Any
+    client: Client, client_a: Any, clinician: Any, client_a_at_risk: Any
 ) -> None:
     pid = client_a.person.pk
     bundle = _fhir(client.get(f"/fhir/Observation?patient={pid}", **bearer(token_for(clinician))))

@@ -65,7 +65,7 @@ def test_a_risk_answer_returns_crisis_resources_for_the_persons_country_first(
 
 
 def test_reading_measures_with_a_risk_answer_puts_safety_first(
-    client: Client, client_a: Any
+    client: Client, client_a: Any, client_a_at_risk: Any
 ) -> None:
     body = json.loads(client.get("/api/v1/measures", **bearer(token_for(client_a))).content)
     assert next(iter(body)) == "safety"
@@ -182,7 +182,7 @@ def test_a_check_up_with_a_risk_answer_puts_safety_first(client: Client, client_
 
 
 def test_the_caseload_puts_a_risk_clients_crisis_resources_first(
-    client: Client, client_a: Any, clinician: Any
+    client: Client, client_a: Any, clinician: Any, client_a_at_risk: Any
 ) -> None:
     body = client.get("/api/v1/caseload", **bearer(token_for(clinician))).json()
     row = body["clients"][0]

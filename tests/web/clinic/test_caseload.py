@@ -59,14 +59,14 @@ def _client_linked(clinics: Any, clinician: Any, n: int, *, checkups: bool = Tru
 
 
 def test_it_shows_latest_scores_status_trend_and_the_rule_behind_each_alert(
-    client: Client, clinician: Any, client_a: Any
+    client: Client, clinician: Any, client_a: Any, client_a_at_risk: Any
 ) -> None:
     response = sign_in(client, clinician).get("/clinic/caseload/")
     assert response.status_code == 200
     page = response.content.decode()
     assert "Alex (fictional)" in page
     assert NOT_IMPROVING in page
-    assert "Scores by session:" in page and "18, 18, 18, 18, 17" in page
+    assert "Scores by session:" in page and "16, 16, 16, 16, 15" in page
     assert "core.change:not_improving" in page
     assert 'style="' not in page
 
@@ -245,7 +245,7 @@ def test_the_caseload_runs_no_query_per_client(
 
 
 def test_a_risk_answer_at_session_0_has_its_own_identity(
-    client: Client, clinician: Any, client_a: Any
+    client: Client, clinician: Any, client_a: Any, client_a_at_risk: Any
 ) -> None:
     # Alex's first PHQ-9 (session 0) answered the safety item above 0.
     signed = sign_in(client, clinician)
@@ -261,7 +261,7 @@ def test_a_risk_answer_at_session_0_has_its_own_identity(
 
 
 def test_a_client_with_a_risk_answer_shows_the_emergency_number_of_their_country_first(
-    client: Client, clinician: Any, client_a: Any
+    client: Client, clinician: Any, client_a: Any, client_a_at_risk: Any
 ) -> None:
     from therapycheck.core.safety import safety_response
 

@@ -64,7 +64,7 @@ def test_it_hides_what_the_client_does_not_share(
 
 
 def test_risk_answers_come_first_with_crisis_lines_for_the_clients_country(
-    client: Client, clinician: Any, client_a: Any
+    client: Client, clinician: Any, client_a: Any, client_a_at_risk: Any
 ) -> None:
     # Alex answered the PHQ-9 safety item above 0 (fixture); Alex lives in GB.
     page = sign_in(client, clinician).get(_url(client_a)).content.decode()
@@ -128,10 +128,10 @@ def test_anonymous_visitors_are_sent_to_sign_in(client: Client, client_a: Any) -
 
 
 def test_acknowledging_from_the_record_returns_to_it(
-    client: Client, clinician: Any, client_a: Any
+    client: Client, clinician: Any, client_a: Any, client_a_at_risk: Any
 ) -> None:
     response = sign_in(client, clinician).post(
-        _url(client_a) + "alerts/", {"key": "risk:phq9:8", "action": "acknowledge"}
+        _url(client_a) + "alerts/", {"key": "risk:phq9:1", "action": "acknowledge"}
     )
     assert response.status_code == 302
     assert response["Location"] == _url(client_a)
@@ -139,10 +139,12 @@ def test_acknowledging_from_the_record_returns_to_it(
     assert "Acknowledged by Ada Rivers" in page
 
 
-def test_a_note_too_long_is_refused_and_kept(client: Client, clinician: Any, client_a: Any) -> None:
+def test_a_note_too_long_is_refused_and_kept(
+    client: Client, clinician: Any, client_a: Any, client_a_at_risk: Any
+) -> None:
     note = "x" * 2001
     response = sign_in(client, clinician).post(
-        _url(client_a) + "alerts/", {"key": "risk:phq9:8", "action": "resolve", "note": note}
+        _url(client_a) + "alerts/", {"key": "risk:phq9:1", "action": "resolve", "note": note}
     )
     assert response.status_code == 400
     assert note.encode() in response.content

@@ -311,7 +311,7 @@ def test_viewing_the_figures_is_not_logged_as_a_record_view(
 
 
 def test_a_risk_answer_in_the_range_comes_before_the_figures(
-    client: Client, service: Service, clinician: Any
+    client: Client, service: Service, clinician: Any, client_a_at_risk: Any
 ) -> None:
     body = sign_in(client, clinician).get(URL, RANGE).content.decode()
     assert "Risk answers in this period" in body

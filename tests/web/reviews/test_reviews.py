@@ -170,7 +170,7 @@ def test_staff_have_no_agreement_page_of_their_own(client: Client, clinician: An
 
 
 def test_the_review_page_shows_crisis_lines_first_for_a_risk_answer(
-    client: Client, clinician: Any, client_a: Any
+    client: Client, clinician: Any, client_a: Any, client_a_at_risk: Any
 ) -> None:
     page = sign_in(client, clinician).get(_url(client_a)).content.decode()
     main = page[page.index('id="main"') :]
