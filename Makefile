@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test test-unit test-postgres lint format bench crash-test docs clean
+.PHONY: setup run demo test test-unit test-postgres lint format bench crash-test docs clean
 
 setup: $(STAMP)
 
@@ -19,6 +19,11 @@ $(STAMP): pyproject.toml
 
 run: setup
 	$(BIN)/therapycheck serve --host $(HOST) --port $(PORT)
+
+# A demo clinic of fictional people, on this computer only, in <data dir>/demo-clinic
+# (docs/clinic.md): clinic mode, the task worker, sign-in details printed.
+demo: setup
+	$(BIN)/therapycheck serve --mode clinic --demo --port $(PORT)
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

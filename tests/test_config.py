@@ -261,3 +261,208 @@ def test_it_refuses_to_start_on_a_folder_of_another_user_open_to_all(
     with pytest.raises(ConfigError, match="belongs to another user"):
         config.private_dir(shared)
     assert mode_of(shared) == 0o777
+
+
+# ------------------------------------------------------------------ clinic mode refusals
+
+
+def clinic_env(tmp_path: Path, **values: str) -> dict[str, str]:
+    """A safe clinic configuration, with `values` changed."""
+    safe = {
+        "THERAPYCHECK_MODE": "clinic",
+        "SECRET_KEY": "k" * 40,
+        "ALLOWED_HOSTS": "care.example.org",
+        "CSRF_TRUSTED_ORIGINS": "https://care.example.org",
+    }
+    return env(tmp_path, **{**safe, **values})
+
+
+def test_a_safe_clinic_configuration_starts_with_secure_cookies(tmp_path: Path) -> None:
+    loaded = load_config(clinic_env(tmp_path))
+    assert loaded.mode == "clinic"
+    assert loaded.secure_cookies is True
+    assert loaded.demo is False
+
+
+def test_clinic_mode_refuses_debug_and_says_why(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="clinic mode refuses DEBUG=on: error pages would show"):
+        load_config(clinic_env(tmp_path, DEBUG="1"))
+
+
+def test_clinic_mode_refuses_to_run_without_a_secret_key(tmp_path: Path) -> None:
+    values = clinic_env(tmp_path)
+    del values["SECRET_KEY"]
+    with pytest.raises(ConfigError, match="clinic mode needs SECRET_KEY or SECRET_KEY_FILE"):
+        load_config(values)
+
+
+def test_clinic_mode_refuses_to_run_without_allowed_hosts(tmp_path: Path) -> None:
+    values = clinic_env(tmp_path)
+    del values["ALLOWED_HOSTS"]
+    with pytest.raises(ConfigError, match="clinic mode needs ALLOWED_HOSTS"):
+        load_config(values)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        # Served over HTTPS (the proxy's origin), cookies marked as plain HTTP.
+        {"SECURE_COOKIES": "off"},
+        # Reachable by other computers, even without an HTTPS origin configured.
+        {"SECURE_COOKIES": "0", "CSRF_TRUSTED_ORIGINS": ""},
+        # On this computer's names, but behind an HTTPS proxy.
+        {"SECURE_COOKIES": "no", "ALLOWED_HOSTS": "localhost"},
+    ],
+)
+def test_clinic_mode_refuses_insecure_cookies_on_a_server_others_reach(
+    tmp_path: Path, values: dict[str, str]
+) -> None:
+    with pytest.raises(ConfigError, match=r"refuses SECURE_COOKIES=off .* leave SECURE_COOKIES on"):
+        load_config(clinic_env(tmp_path, **values))
+
+
+def test_insecure_cookies_are_allowed_for_a_clinic_tried_on_this_computer(tmp_path: Path) -> None:
+    loaded = load_config(
+        clinic_env(
+            tmp_path, SECURE_COOKIES="off", ALLOWED_HOSTS="localhost", CSRF_TRUSTED_ORIGINS=""
+        )
+    )
+    assert loaded.secure_cookies is False
+
+
+def test_the_django_settings_refuse_an_unsafe_clinic_with_the_same_message(
+    tmp_path: Path,
+) -> None:
+    unsafe = {**os.environ, **clinic_env(tmp_path, DEBUG="on")}
+    unsafe["DJANGO_SETTINGS_MODULE"] = "therapycheck.web.settings"
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=unsafe,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "clinic mode refuses DEBUG=on" in done.stderr
+
+
+# ------------------------------------------------------------------------- demo clinic
+
+
+def demo_env(tmp_path: Path, **values: str) -> dict[str, str]:
+    return env(tmp_path, THERAPYCHECK_MODE="clinic", THERAPYCHECK_DEMO="1", **values)
+
+
+def test_a_demo_clinic_needs_no_secret_or_hosts_and_stays_on_this_computer(
+    tmp_path: Path,
+) -> None:
+    loaded = load_config(demo_env(tmp_path))
+    assert loaded.demo is True
+    assert loaded.allowed_hosts == config.LOOPBACK_HOSTS
+    # Served over plain HTTP on 127.0.0.1, so its cookies cannot be HTTPS-only.
+    assert loaded.secure_cookies is False
+    assert (tmp_path / config.SECRET_KEY_FILENAME).exists()
+
+
+@pytest.mark.parametrize("hosts", ["care.example.org", "localhost,0.0.0.0", "*"])
+def test_a_demo_clinic_refuses_names_of_other_computers(tmp_path: Path, hosts: str) -> None:
+    with pytest.raises(ConfigError, match=r"demo clinic .* only serves this computer"):
+        load_config(demo_env(tmp_path, ALLOWED_HOSTS=hosts))
+
+
+def test_a_demo_is_a_clinic_mode_setting(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="THERAPYCHECK_DEMO is a clinic-mode setting"):
+        load_config(env(tmp_path, THERAPYCHECK_DEMO="1"))
+
+
+def test_a_demo_clinic_still_refuses_debug(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="refuses DEBUG=on"):
+        load_config(demo_env(tmp_path, DEBUG="1"))
+
+
+# ------------------------------------------------------------------------------- email
+
+
+def test_email_goes_to_the_console_unless_set(tmp_path: Path) -> None:
+    loaded = load_config(clinic_env(tmp_path))
+    assert loaded.email == {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    assert loaded.default_from_email == "therapycheck <noreply@localhost>"
+
+
+def test_a_demo_clinic_writes_its_emails_to_the_outbox_folder(tmp_path: Path) -> None:
+    loaded = load_config(demo_env(tmp_path))
+    assert loaded.email == {
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(tmp_path / config.OUTBOX_DIRNAME),
+    }
+
+
+def test_email_url_reads_an_smtp_server_with_starttls_and_an_escaped_password(
+    tmp_path: Path,
+) -> None:
+    loaded = load_config(
+        clinic_env(
+            tmp_path,
+            EMAIL_URL="smtp://mailer%40care.org:p%40ss%3Aword@mail.care.org?starttls=1",
+            DEFAULT_FROM_EMAIL=" Riverside clinic <care@care.org> ",
+        )
+    )
+    assert loaded.email is not None
+    assert loaded.email["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (loaded.email["EMAIL_HOST"], loaded.email["EMAIL_PORT"]) == ("mail.care.org", 587)
+    assert loaded.email["EMAIL_HOST_USER"] == "mailer@care.org"
+    assert loaded.email["EMAIL_HOST_PASSWORD"] == "p@ss:word"
+    assert (loaded.email["EMAIL_USE_TLS"], loaded.email["EMAIL_USE_SSL"]) == (True, False)
+    assert loaded.default_from_email == "Riverside clinic <care@care.org>"
+
+
+def test_email_url_smtps_uses_tls_on_port_465(tmp_path: Path) -> None:
+    loaded = load_config(clinic_env(tmp_path, EMAIL_URL="smtps://mail.care.org"))
+    assert loaded.email is not None
+    assert loaded.email["EMAIL_PORT"] == 465
+    assert (loaded.email["EMAIL_USE_TLS"], loaded.email["EMAIL_USE_SSL"]) == (False, True)
+
+
+def test_email_url_keeps_an_explicit_port(tmp_path: Path) -> None:
+    loaded = load_config(clinic_env(tmp_path, EMAIL_URL="smtp://mail.care.org:2525"))
+    assert loaded.email is not None
+    assert loaded.email["EMAIL_PORT"] == 2525
+    assert loaded.email["EMAIL_USE_TLS"] is False
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://mail.care.org", "EMAIL_URL must be console, file, or smtp://"),
+        ("smtp://", "EMAIL_URL must be console, file, or smtp://"),
+        ("sendmail", "EMAIL_URL must be console, file, or smtp://"),
+        ("smtp://mail.care.org:port", "EMAIL_URL has a bad port"),
+    ],
+)
+def test_email_url_refuses_what_it_cannot_use(tmp_path: Path, url: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config(clinic_env(tmp_path, EMAIL_URL=url))
+
+
+def test_the_django_settings_take_the_email_backend_from_email_url(tmp_path: Path) -> None:
+    values = {**os.environ, **clinic_env(tmp_path, EMAIL_URL="smtps://u:p@mail.care.org")}
+    values["DJANGO_SETTINGS_MODULE"] = "therapycheck.web.settings"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_SSL)",
+        ],
+        env=values,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "mail.care.org",
+        "465",
+        "True",
+    ]

@@ -295,7 +295,15 @@ def parse_allowed_hosts(raw: str | None, mode: Mode, *, demo: bool = False) -> t
     for host in hosts:
         if not re.fullmatch(r"\.?[A-Za-z0-9.\-:\[\]*]+", host):
             raise ConfigError(f"ALLOWED_HOSTS has an invalid host name: {host!r}")
-        if (mode == "personal" or demo) and not is_loopback(host):
+        if demo and not is_loopback(host):
+            # A demo clinic has published passwords and authenticator secrets (docs/clinic.md):
+            # anyone who could reach it could sign in as its staff.
+            raise ConfigError(
+                "a demo clinic (THERAPYCHECK_DEMO) only serves this computer, because its "
+                "passwords are published: ALLOWED_HOSTS may only name localhost, 127.0.0.1 "
+                f"or [::1], not {host!r}"
+            )
+        if mode == "personal" and not is_loopback(host):
             # No login in personal mode: any other name lets a web page that resolves its
             # own name to 127.0.0.1 (DNS rebinding) read the person's data.
             raise ConfigError(

@@ -202,6 +202,8 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "therapycheck: "
+# Sign-up only with an invitation (or in a demo clinic); mail through Django's backend.
+ACCOUNT_ADAPTER = "therapycheck.web.clinic.adapter.ClinicAccountAdapter"
 # allauth's own rate limits stay on as well (per IP, in the cache), beside django-axes.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "therapycheck"
@@ -213,6 +215,10 @@ AXES_USERNAME_FORM_FIELD = "login"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "clinic/locked_out.html"
 AXES_VERBOSE = False
+# allauth passes the address as `email`, not as the form's `login` field: without this,
+# django-axes would count every failure against one nameless account and lock out everyone
+# signing in from that address.
+AXES_USERNAME_CALLABLE = "therapycheck.web.clinic.adapter.axes_username"
 
 # Email: console, a folder of files (the demo), or SMTP (EMAIL_URL, docs/configuration.md).
 for _name, _value in (CONFIG.email or {}).items():
