@@ -13,6 +13,7 @@ import pytest
 from tests.web.clinic_personas import (  # noqa: F401 (fixtures used by name)
     PASSWORD,
     client_a,
+    client_a_at_risk,
     clinic_mode,
     clinician,
     clinics,
@@ -80,6 +81,7 @@ def test_a_clinician_sees_an_alert_opens_the_client_reviews_and_acknowledges_a_r
     clinic_session: Session,
     clinician: Any,  # noqa: F811
     client_a: Any,  # noqa: F811
+    client_a_at_risk: Any,  # noqa: F811
 ) -> None:
     tab, page = clinic_session, clinic_session.page
     person = client_a.person
