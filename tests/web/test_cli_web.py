@@ -222,7 +222,9 @@ def test_the_worker_command_refuses_personal_mode() -> None:
     assert "the task worker is for clinic mode" in result.output
 
 
-@pytest.mark.django_db
+# transaction=True: the worker closes its database connection when it stops, which a
+# test wrapped in one transaction (the default) would not survive on PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 def test_the_worker_command_runs_the_waiting_tasks(settings: Any) -> None:
     settings.THERAPYCHECK_MODE = "clinic"
     result = CliRunner().invoke(app(), ["worker", "--batch"])
