@@ -15,6 +15,7 @@ register = template.Library()
 
 LONG_DATE = "j F Y"
 LONG_DATE_WITH_DAY = "l j F Y"
+LONG_DATE_TIME = "j F Y, H:i"
 
 
 def _as_date(value: object) -> datetime.date | None:
@@ -38,6 +39,14 @@ def long_date(value: object) -> str:
 def long_date_with_day(value: object) -> str:
     """ "Saturday 5 December 2026", for a day to plan around."""
     return _formatted(value, LONG_DATE_WITH_DAY)
+
+
+@register.filter(expects_localtime=True)
+def long_datetime(value: object) -> str:
+    """ "5 December 2026, 14:05", for when something happened (audit log, alerts)."""
+    if isinstance(value, datetime.datetime):
+        return dateformat.format(value, LONG_DATE_TIME)
+    return _formatted(value, LONG_DATE)
 
 
 def _formatted(value: object, pattern: str) -> str:
