@@ -136,3 +136,16 @@ def test_a_wrong_confirmation_deletes_nothing(client: Client, client_a: Any) -> 
     response = sign_in(client, client_a).post("/data/delete/", {})
     assert response.status_code == 400
     assert Measurement.objects.filter(person=client_a.person).count() == before
+
+
+def test_the_data_pages_describe_the_clinic_not_this_computer(
+    client: Client, client_a: Any
+) -> None:
+    signed_in = sign_in(client, client_a)
+    for url in ("/data/", "/data/delete/", "/settings/"):
+        page = signed_in.get(url).content.decode()
+        assert "this computer" not in page, url
+    assert (
+        "the clinicians you share with will no longer see anything"
+        in signed_in.get("/data/delete/").content.decode()
+    )

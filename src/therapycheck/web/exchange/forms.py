@@ -38,6 +38,6 @@ class ImportForm(forms.Form):
 
 class DeleteForm(forms.Form):
     confirm = forms.BooleanField(
-        label="I understand that this deletes all my data on this computer and cannot be undone.",
+        label="I understand that this deletes all my data and cannot be undone.",
         error_messages={"required": "Tick the box to confirm, or go back to keep your data."},
     )
