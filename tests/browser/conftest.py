@@ -26,6 +26,20 @@ from urllib.parse import urlsplit
 
 import pytest
 
+# Clinic-mode personas and settings for the clinic browser tests (see the module).
+from tests.web.clinic_personas import (  # noqa: F401 (fixtures used by name)
+    client_a,
+    client_a_at_risk,
+    client_b,
+    clinic_admin,
+    clinic_mode,
+    clinician,
+    clinics,
+    other_clinic_admin,
+    other_clinician,
+    supervisor,
+)
+
 # Playwright's sync API runs an event loop in this thread; Django's ORM (used by test
 # setup while the page is open) would otherwise refuse to run "inside async".
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -189,13 +203,11 @@ def save_screenshots(page: Any, name: str) -> None:
         page.set_viewport_size(original)
 
 
-@pytest.fixture
-def session(browser: Any, live_server: Any, axe_source: str) -> Iterator[Session]:
-    """A fresh browser context (no cookies) on the live server, recording every request."""
+def _tab(browser: Any, origin: str, axe_source: str) -> tuple[Any, Session]:
+    """A fresh browser context (no cookies) on `origin`, recording every request."""
     context = browser.new_context(
         viewport=DESKTOP, bypass_csp=True, accept_downloads=True, service_workers="block"
     )
-    origin = live_server.url.rstrip("/")
     # Belt and braces: an outside request is recorded (and fails the test) but never sent.
     context.route(
         "**/*",
@@ -209,8 +221,58 @@ def session(browser: Any, live_server: Any, axe_source: str) -> Iterator[Session
     page.set_default_timeout(15_000)
     tab = Session(page=page, origin=origin, axe=axe_source)
     page.on("request", lambda request: tab.requests.append(request.url))
+    return context, tab
+
+
+@pytest.fixture
+def session(browser: Any, live_server: Any, axe_source: str) -> Iterator[Session]:
+    """A fresh browser tab on the live server, recording every request."""
+    context, tab = _tab(browser, live_server.url.rstrip("/"), axe_source)
     try:
         yield tab
     finally:
         context.close()
     assert not tab.outside_requests(), f"requests left the server: {tab.outside_requests()}"
+
+
+@pytest.fixture
+def clinic_session(
+    browser: Any,
+    axe_source: str,
+    clinic_mode: None,  # noqa: F811 (the personas' fixture, imported above)
+    transactional_db: Any,
+) -> Iterator[Session]:
+    """A browser tab on a live server started inside clinic mode.
+
+    The shared `live_server` starts once per run, with the middleware of the mode the run
+    began in; clinic mode needs its own (sign-in required, two-factor for staff), so this
+    server starts after the clinic settings are in place. The cache (allauth's and
+    django-axes' counters) starts and ends empty.
+    """
+    from django.core.cache import cache
+    from pytest_django.live_server_helper import LiveServer
+
+    cache.clear()
+    server = LiveServer("localhost")
+    context, tab = _tab(browser, server.url.rstrip("/"), axe_source)
+    try:
+        yield tab
+    finally:
+        context.close()
+        server.stop()
+        cache.clear()
+    assert not tab.outside_requests(), f"requests left the server: {tab.outside_requests()}"
+
+
+def check_both_widths(tab: Session, name: str) -> None:
+    """axe at desktop width (with screenshots), then at phone width, with no sideways scroll."""
+    tab.audit(name)
+    tab.page.set_viewport_size(PHONE)
+    try:
+        violations = run_axe(tab.page, tab.axe)
+        assert not violations, f"axe at phone width on {name}:\n" + "\n".join(violations)
+        assert tab.page.evaluate(
+            "() => document.documentElement.scrollWidth <= window.innerWidth + 1"
+        ), f"{name} scrolls sideways at phone width"
+    finally:
+        tab.page.set_viewport_size(DESKTOP)

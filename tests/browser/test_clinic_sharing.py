@@ -5,7 +5,6 @@ the admin's audit log. axe (serious/critical = 0) on every page, at desktop and 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,49 +25,11 @@ from therapycheck.web.sharing import services
 from therapycheck.web.sharing.models import CareLink
 from therapycheck.web.tracking.models import JournalEntry
 
-from .conftest import DESKTOP, PHONE, Session, run_axe
+from .conftest import Session, check_both_widths
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 EMAIL = "casey.client@example.org"
-
-
-@pytest.fixture
-def clinic_session(
-    browser: Any,
-    axe_source: str,
-    clinic_mode: None,  # noqa: F811 (the personas' fixture, imported above)
-    transactional_db: Any,
-) -> Iterator[Session]:
-    """A browser tab on a live server started inside clinic mode.
-
-    The shared `live_server` is started once per run, with the middleware of the mode the
-    run began in; clinic mode needs its own (sign-in required, two-factor for staff), so this
-    server starts after the clinic settings are in place.
-    """
-    from pytest_django.live_server_helper import LiveServer
-
-    server = LiveServer("localhost")
-    origin = server.url.rstrip("/")
-    context = browser.new_context(viewport=DESKTOP, bypass_csp=True, service_workers="block")
-    context.route(
-        "**/*",
-        lambda route: (
-            route.continue_()
-            if route.request.url.startswith(origin)
-            else route.abort("blockedbyclient")
-        ),
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    tab = Session(page=page, origin=origin, axe=axe_source)
-    page.on("request", lambda request: tab.requests.append(request.url))
-    try:
-        yield tab
-    finally:
-        context.close()
-        server.stop()
-    assert not tab.outside_requests(), f"requests left the server: {tab.outside_requests()}"
 
 
 def sign_in_tab(tab: Session, user: Any) -> None:
@@ -82,19 +43,7 @@ def sign_in_tab(tab: Session, user: Any) -> None:
     )
 
 
-def check(tab: Session, name: str) -> None:
-    """axe at desktop width (with screenshots), then again at phone width."""
-    tab.audit(name)
-    tab.page.set_viewport_size(PHONE)
-    try:
-        violations = run_axe(tab.page, tab.axe)
-        assert not violations, f"axe at phone width on {name}:\n" + "\n".join(violations)
-        # Nothing wider than the phone: no sideways scrolling.
-        assert tab.page.evaluate(
-            "() => document.documentElement.scrollWidth <= window.innerWidth + 1"
-        ), f"{name} scrolls sideways at phone width"
-    finally:
-        tab.page.set_viewport_size(DESKTOP)
+check = check_both_widths
 
 
 def test_a_client_accepts_an_invitation_chooses_what_to_share_and_revokes_it(

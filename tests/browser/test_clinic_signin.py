@@ -4,12 +4,9 @@ desktop and phone width, no sideways scrolling on a 360 px phone."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import cache
-from django.test import override_settings
 
 from tests.web.clinic_personas import (  # noqa: F401 (fixtures used by name)
     PASSWORD,
@@ -27,44 +24,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 NARROW = {"width": 360, "height": 740}
 SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-
-
-@pytest.fixture
-def clinic_session(
-    browser: Any,
-    axe_source: str,
-    clinic_mode: None,  # noqa: F811 (the personas' fixture, imported above)
-    transactional_db: Any,
-) -> Iterator[Session]:
-    """A browser tab on a live server in clinic mode, with the clinic's account adapter and
-    django-axes reading the sign-in form's address (settings to be added to settings.py)."""
-    from pytest_django.live_server_helper import LiveServer
-
-    cache.clear()
-    with override_settings(
-        ACCOUNT_ADAPTER="therapycheck.web.clinic.adapter.ClinicAccountAdapter",
-        AXES_USERNAME_CALLABLE="therapycheck.web.clinic.adapter.axes_username",
-    ):
-        server = LiveServer("localhost")
-        origin = server.url.rstrip("/")
-        context = browser.new_context(viewport=DESKTOP, bypass_csp=True, service_workers="block")
-        context.route(
-            "**/*",
-            lambda route: (
-                route.continue_()
-                if route.request.url.startswith(origin)
-                else route.abort("blockedbyclient")
-            ),
-        )
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        tab = Session(page=page, origin=origin, axe=axe_source)
-        page.on("request", lambda request: tab.requests.append(request.url))
-        try:
-            yield tab
-        finally:
-            context.close()
-            cache.clear()
 
 
 def audit_both_sizes(session: Session, name: str) -> None:

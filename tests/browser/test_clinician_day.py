@@ -5,7 +5,6 @@ axe (serious/critical = 0) on every page, at desktop and phone width."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,57 +23,12 @@ from therapycheck.web.audit.models import AuditEvent
 from therapycheck.web.clinic.models import AlertState
 from therapycheck.web.reviews.models import Review
 
-from .conftest import DESKTOP, PHONE, Session, run_axe
+from .conftest import Session, check_both_widths
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def clinic_session(
-    browser: Any,
-    axe_source: str,
-    clinic_mode: None,  # noqa: F811 (the personas' fixture, imported above)
-    transactional_db: Any,
-) -> Iterator[Session]:
-    """A browser tab on a live server started inside clinic mode (its own middleware:
-    sign-in required, two-factor for staff), like tests/browser/test_clinic_sharing.py."""
-    from pytest_django.live_server_helper import LiveServer
-
-    server = LiveServer("localhost")
-    origin = server.url.rstrip("/")
-    context = browser.new_context(viewport=DESKTOP, bypass_csp=True, service_workers="block")
-    context.route(
-        "**/*",
-        lambda route: (
-            route.continue_()
-            if route.request.url.startswith(origin)
-            else route.abort("blockedbyclient")
-        ),
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    tab = Session(page=page, origin=origin, axe=axe_source)
-    page.on("request", lambda request: tab.requests.append(request.url))
-    try:
-        yield tab
-    finally:
-        context.close()
-        server.stop()
-    assert not tab.outside_requests(), f"requests left the server: {tab.outside_requests()}"
-
-
-def check(tab: Session, name: str) -> None:
-    """axe at desktop width (with screenshots), then at phone width, with no sideways scroll."""
-    tab.audit(name)
-    tab.page.set_viewport_size(PHONE)
-    try:
-        violations = run_axe(tab.page, tab.axe)
-        assert not violations, f"axe at phone width on {name}:\n" + "\n".join(violations)
-        assert tab.page.evaluate(
-            "() => document.documentElement.scrollWidth <= window.innerWidth + 1"
-        ), f"{name} scrolls sideways at phone width"
-    finally:
-        tab.page.set_viewport_size(DESKTOP)
+check = check_both_widths
 
 
 def test_a_clinician_sees_an_alert_opens_the_client_reviews_and_acknowledges_a_risk_answer(
