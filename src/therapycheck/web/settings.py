@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "therapycheck.web.measurerequests",
     "therapycheck.web.reviews",
     "therapycheck.web.api",
+    "therapycheck.web.directory",
+    "therapycheck.web.booking",
 ]
 
 PERSONAL_MIDDLEWARE = [

@@ -14,6 +14,8 @@ urlpatterns = [
     path("audit/", include("therapycheck.web.audit.urls")),
     path("r/", include("therapycheck.web.measurerequests.urls")),
     path("reviews/", include("therapycheck.web.reviews.urls")),
+    path("specialists/", include("therapycheck.web.directory.urls")),
+    path("consultations/", include("therapycheck.web.booking.urls")),
     path("", include("therapycheck.web.api.urls")),
     *personal_urlpatterns,
 ]

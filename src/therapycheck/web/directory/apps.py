@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class DirectoryConfig(AppConfig):
+    name = "therapycheck.web.directory"
+    label = "directory"
+    verbose_name = "Specialists' profiles and the public directory"
+    default_auto_field = "django.db.models.BigAutoField"
