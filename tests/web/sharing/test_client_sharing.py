@@ -299,3 +299,37 @@ def test_a_clients_invitation_waits_for_the_clinician_even_if_the_email_fails(
     assert "Thank you." in " ".join(messages_of(response))
     page = sign_in(client, clinician).get("/sharing/invitations/").content.decode()
     assert "Accept the invitation from Blake (fictional)" in page
+
+
+def test_the_clinician_is_told_by_email_when_the_client_stops_sharing(
+    client: Client, client_a: Any, clinician: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from therapycheck.web.sharing import services
+
+    link = client_a.person.care_links.get(status="active")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.revoke(link)
+    assert [m.to for m in mail.outbox] == [[clinician.email]]
+    assert "stopped sharing with you" in mail.outbox[0].body
+    assert "PHQ" not in mail.outbox[0].body
+
+
+def test_stopping_sharing_works_even_when_the_email_cannot_be_sent(
+    client_a: Any, clinician: Any, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    from therapycheck.web.clinic import access
+    from therapycheck.web.sharing import services
+
+    settings.EMAIL_BACKEND = "tests.web.sharing.test_client_sharing.BrokenMail"
+    link = client_a.person.care_links.get(status="active")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.revoke(link)
+    assert not access.can_open(clinician, client_a.person)
+
+
+class BrokenMail:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def send_messages(self, messages: Any) -> int:
+        raise OSError("mail server down")

@@ -301,7 +301,10 @@ def change_shares(link: CareLink, shares: Shares) -> None:
 def revoke(link: CareLink) -> None:
     """The client stops sharing (or cancels their invitation): effective at once, because
     clinic/access.py only counts active links."""
+    was_active = link.status == CareLink.Status.ACTIVE
     _end(link, CareLink.EndReason.REVOKED)
+    if was_active:
+        _tell_clinician(link, "stopped sharing with you. You no longer see anything of theirs.")
 
 
 def accept_invitation(link: CareLink, person: Person, shares: Shares) -> None:
@@ -324,6 +327,7 @@ def accept_invitation(link: CareLink, person: Person, shares: Shares) -> None:
         locked.share_checkups = shares.checkups
         locked.save()
         locked.journal_entries.set(_own_entries(person, shares.journal_entries))
+        _tell_clinician(locked, "accepted your invitation. You can now see what they share.")
 
 
 def decline_invitation(link: CareLink) -> None:
@@ -332,6 +336,7 @@ def decline_invitation(link: CareLink) -> None:
         if locked.status != CareLink.Status.PENDING:
             raise InvitationProblem("used", locked)
         _end(locked, CareLink.EndReason.DECLINED)
+        _tell_clinician(locked, "declined your invitation.")
 
 
 def already_linked(person: Person, link: CareLink) -> bool:
@@ -486,6 +491,29 @@ def clinician_answers(clinician: Membership, pk: int, accept: bool) -> tuple[Car
 def _own_entries(person: Person | None, entries: Iterable[JournalEntry]) -> list[JournalEntry]:
     # Belt and braces beside the form's queryset: only the client's own entries.
     return [entry for entry in entries if person is not None and entry.person_id == person.pk]
+
+
+def _tell_clinician(link: CareLink, happened: str) -> None:
+    """Tell the clinician, once the change is saved, that a client answered or stopped.
+
+    Only who and what happened, no health information. A failed email is logged and never
+    undoes or blocks the client's choice (stopping sharing must always work).
+    """
+    who = str(link.person) if link.person is not None else "A client"
+    recipient = link.clinician.user.email
+
+    def send() -> None:
+        try:
+            send_mail(
+                subject=f"therapycheck: {who} {happened.split('.')[0]}",
+                message=f"{who} {happened}\n",
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[recipient],
+            )
+        except EMAIL_ERRORS:
+            logger.exception("could not tell a clinician about a sharing change")
+
+    transaction.on_commit(send)
 
 
 def _end(link: CareLink, reason: str) -> None:
