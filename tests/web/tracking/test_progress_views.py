@@ -40,7 +40,10 @@ def test_it_shows_one_chart_per_instrument_with_status_and_table(
     assert f"Where things stand: {status.label}." in html
     # The reading was "reliably better": issue 12 asks for one set of words, so the table
     # uses the status labels' "clearly better" (core.change.STATUS_LABELS).
-    for row in ("<td>0</td><td>2026-01-01</td><td>18</td>", "<td>-10</td><td>clearly better</td>"):
+    for row in (
+        "<td>0</td><td>1 January 2026</td><td>18</td>",
+        "<td>-10</td><td>clearly better</td>",
+    ):
         assert row in html.replace("\n        ", "")
 
 

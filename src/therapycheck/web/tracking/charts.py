@@ -40,8 +40,8 @@ _MARGIN_RIGHT = 12
 _MARGIN_TOP = 12
 _AXIS_BOTTOM = 44  # session numbers and the "Session" title under the plot
 _LEGEND_ROW = 20
-_FONT = 14
-_SMALL_FONT = 12
+_FONT = 16
+_SMALL_FONT = 13
 # Roughly how wide one character of the chart's sans-serif text is, per unit of font size;
 # used to keep labels from running into each other (a little generous on purpose).
 _CHAR_WIDTH = 0.6
