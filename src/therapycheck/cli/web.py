@@ -201,6 +201,7 @@ def _demo_clinic() -> None:
     from django.core.management import call_command
 
     call_command("demo_clinic")
+    call_command("demo_directory")
 
 
 def _migrate() -> None:

@@ -173,6 +173,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [WEB_DIR / "static"]
 STATIC_ROOT = CONFIG.data_dir / "static"
+# Uploaded files (specialists' photos), inside the data folder. Never served as a folder:
+# the directory app serves a photo only for a listed profile (/specialists/<id>/photo/).
+MEDIA_ROOT = CONFIG.data_dir / "media"
+MEDIA_URL = "/media/"
 
 # Security headers. The Content-Security-Policy itself is set by web.middleware.
 SECURE_CONTENT_TYPE_NOSNIFF = True

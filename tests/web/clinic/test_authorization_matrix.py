@@ -145,6 +145,31 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "measurerequests:cancel": _row(LOGIN, 403, 403, 302, 404, 404, 403, 403),
     "measurerequests:answer": _row(200, 200, 200, 200, 200, 200, 200, 200),
     "measurerequests:done": _row(410, 410, 410, 410, 410, 410, 410, 410),
+    # --- free consultations (booking): the clinician's pages, the public times and links
+    "booking:list": _row(LOGIN, 200, 200, 200, 200, 403, 403, 403),
+    "booking:availability": _row(LOGIN, 403, 403, 200, 200, 403, 403, 403),
+    "booking:detail": _row(LOGIN, 403, 403, 200, 404, 403, 403, 403),
+    "booking:outcome": _row(LOGIN, 403, 403, 302, 404, 403, 403, 403),
+    "booking:clinician_cancel": _row(LOGIN, 403, 403, 302, 404, 403, 403, 403),
+    "booking:slots": _row(200, 200, 200, 200, 200, 200, 200, 200),
+    # Without a chosen time the booking page shows the free times; staff never book.
+    "booking:book": _row(200, 200, 200, 403, 403, 403, 403, 403),
+    "booking:check_email": _row(404, 404, 404, 404, 404, 404, 404, 404),
+    "booking:verify": _row(200, 200, 200, 200, 200, 200, 200, 200),
+    "booking:manage": _row(200, 200, 200, 200, 200, 200, 200, 200),
+    # The first post cancels the guest's booking; every later one finds it cancelled.
+    "booking:cancel": _row(302, 302, 302, 302, 302, 302, 302, 302),
+    # Reached after the cancel row: a cancelled booking cannot be moved (back to its page).
+    "booking:move": _row(302, 302, 302, 302, 302, 302, 302, 302),
+    # --- the specialists' directory: public pages, the clinician's own profile, the
+    # clinic admin's verification (another clinic's profile: not found)
+    "directory:directory": _row(200, 200, 200, 200, 200, 200, 200, 200),
+    "directory:profile": _row(200, 200, 200, 200, 200, 200, 200, 200),
+    # No photo in this world (the photo itself: tests/web/directory/test_access.py).
+    "directory:photo": _row(404, 404, 404, 404, 404, 404, 404, 404),
+    "directory:edit_mine": _row(LOGIN, 403, 403, 200, 200, 403, 403, 403),
+    "directory:verify_list": _row(LOGIN, 403, 403, 403, 403, 403, 200, 200),
+    "directory:verify": _row(LOGIN, 403, 403, 403, 403, 403, 200, 404),
     # --- API tokens (the page) and FHIR (bearer tokens only)
     "api:tokens": _row(LOGIN, 200, 200, 200, 200, 200, 200, 200),
     "api:revoke": _row(LOGIN, 302, 404, 404, 404, 404, 404, 404),
@@ -215,6 +240,8 @@ def world(
     other_clinic_admin: Any,
 ) -> World:
     from therapycheck.web.api.tokens import create_token
+    from therapycheck.web.booking import services as booking
+    from therapycheck.web.booking.models import Availability
     from therapycheck.web.measurerequests.services import answer_url, create_request
     from therapycheck.web.sharing.models import CareLink, ClientInvitation
     from therapycheck.web.sharing.services import make_token
@@ -250,6 +277,26 @@ def world(
     token = create_token(client_a, "matrix", ["measures:read"], 30)
     answer = answer_url(to_answer)
     answer_token = answer.rstrip("/").rsplit("/", 1)[-1]
+    # A consultation Alex booked with the clinician, and a guest's, held for its email link.
+    Availability.objects.create(
+        clinician=clinician.membership,
+        weekly=[{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(7)],
+    )
+    free = booking.free_slots(clinician.membership)
+    alex_booking = booking.book(
+        clinician.membership, free[0].start, person=alex, base_url="http://testserver/"
+    )
+    guest_booking = booking.book(
+        clinician.membership,
+        free[2].start,
+        guest=booking.Guest("Gale (fictional)", "gale@example.org"),
+        base_url="http://testserver/",
+    )
+    from therapycheck.web.directory.models import SpecialistProfile
+
+    profile = SpecialistProfile.objects.create(
+        membership=clinician.membership, profession="Counsellor", published=True
+    )
     args: dict[str, dict[str, Any]] = {
         "pages:learn_page": {"slug": _a_learn_slug()},
         "tracking:measurement": {"pk": alex.measurements.first().pk},
@@ -284,6 +331,18 @@ def world(
         "measurerequests:done": {"token": answer_token},
         "api:revoke": {"pk": token.token.pk},
         "clinic:admin_staff_change": {"pk": clinician.membership.pk},
+        "booking:detail": {"pk": alex_booking.pk},
+        "booking:outcome": {"pk": alex_booking.pk},
+        "booking:clinician_cancel": {"pk": alex_booking.pk},
+        "booking:slots": {"member_id": clinician.membership.pk},
+        "booking:book": {"member_id": clinician.membership.pk},
+        "booking:verify": {"token": booking.token_for(guest_booking, "verify")},
+        "booking:manage": {"token": booking.token_for(guest_booking, "manage")},
+        "booking:cancel": {"token": booking.token_for(guest_booking, "manage")},
+        "booking:move": {"token": booking.token_for(guest_booking, "manage")},
+        "directory:profile": {"pk": profile.pk},
+        "directory:photo": {"pk": profile.pk},
+        "directory:verify": {"pk": profile.pk},
     }
     people = {
         "anonymous": None,
@@ -357,6 +416,9 @@ POST_ONLY = {
     "exchange:import_confirm",
     "exchange:import_cancel",
     "api:revoke",
+    "booking:outcome",
+    "booking:clinician_cancel",
+    "booking:cancel",
 }
 
 

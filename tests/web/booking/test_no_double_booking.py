@@ -1,0 +1,281 @@
+"""No double booking, ever: the database, not a check before the insert, lets exactly one
+of many simultaneous attempts in. Each attempt runs in its own thread with its own database
+connection (a transactional test), so the race is real, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from django.db import IntegrityError, connection, connections, transaction
+from django.db.utils import load_backend
+
+from tests.web.booking.helpers import NOW, at, open_hours
+from therapycheck.web.booking import services
+from therapycheck.web.booking.models import Booking, SlotClaim
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("clinic_mode")]
+
+ATTEMPTS = 50
+T = TypeVar("T")
+NO_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def no_task_queue(settings: Any) -> None:
+    # Emails are not the subject here; the dummy backend keeps them out of the race.
+    settings.TASKS = NO_TASKS
+
+
+class Racer:
+    """Runs attempts in threads, each with its own database connection.
+
+    Django's SQLite test database lives in memory with a shared cache, where a second
+    writer fails at once ("table is locked") instead of waiting its turn as it does on a
+    server's SQLite file (settings: IMMEDIATE transactions, a 30-second timeout). So on
+    SQLite the race runs on a file copy of the test database, with the same settings; on
+    PostgreSQL it runs on the test database itself.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.file_settings: dict[str, Any] | None = None
+
+    def copy_database(self) -> None:
+        """Call once the data is set up: threads then work on a file copy (SQLite only)."""
+        if connection.vendor != "sqlite":
+            return
+        path = self.folder / "race.sqlite3"
+        connection.ensure_connection()
+        target = sqlite3.connect(path)
+        connection.connection.backup(target)
+        target.close()
+        self.file_settings = {**connection.settings_dict, "NAME": str(path)}
+
+    def _bind(self) -> None:
+        if self.file_settings is not None:
+            backend = load_backend(self.file_settings["ENGINE"])
+            connections["default"] = backend.DatabaseWrapper(dict(self.file_settings), "default")
+
+    def run(self, fn: Callable[[], T]) -> T:
+        """`fn()` on the database the racers used (for the checks after a race)."""
+        box: list[T] = []
+
+        def target() -> None:
+            self._bind()
+            try:
+                box.append(fn())
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=target)
+        thread.start()
+        thread.join()
+        assert box, "the check raised in its thread (see the warning above)"
+        return box[0]
+
+    def race(self, attempt: Callable[[int], str], n: int = ATTEMPTS) -> Counter[str]:
+        """Run `attempt(i)` in n threads released together; count what each returned."""
+        barrier = threading.Barrier(n)
+        results: list[str] = []
+        lock = threading.Lock()
+
+        def target(i: int) -> None:
+            self._bind()
+            try:
+                barrier.wait()
+                outcome = attempt(i)
+            except Exception as exc:
+                outcome = f"error: {type(exc).__name__}: {exc}"
+            finally:
+                connections.close_all()
+            with lock:
+                results.append(outcome)
+
+        threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return Counter(results)
+
+
+@pytest.fixture
+def racer(tmp_path: Path) -> Racer:
+    return Racer(tmp_path)
+
+
+def no_early_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skip the friendly check before the insert, so every attempt reaches the database
+    and only the constraint can stop it."""
+
+    def availability_only(member: Any, start: dt.datetime, **_: Any) -> Any:
+        return services.availability_of(member)
+
+    monkeypatch.setattr(services, "check_bookable", availability_only)
+
+
+def guest(i: int) -> services.Guest:
+    return services.Guest(f"Guest {i}", f"guest{i}@example.org")
+
+
+def test_fifty_people_booking_the_same_time_end_with_exactly_one_booking(
+    clinician: Any, racer: Racer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    member = clinician.membership
+    open_hours(member, buffer_after_minutes=10)
+    racer.copy_database()
+    no_early_check(monkeypatch)
+    start = at("2027-01-05", "10:00")
+
+    def attempt(i: int) -> str:
+        try:
+            services.book(member, start, guest=guest(i), base_url="http://testserver/", now=NOW)
+        except services.SlotTaken:
+            return "taken"
+        return "booked"
+
+    assert racer.race(attempt) == Counter({"booked": 1, "taken": ATTEMPTS - 1})
+
+    def check() -> tuple[int, int, set[int], list[int]]:
+        claims = SlotClaim.objects.filter(clinician=member)
+        return (
+            Booking.objects.filter(clinician=member).count(),
+            claims.count(),
+            set(claims.values_list("booking_id", flat=True)),
+            list(Booking.objects.filter(clinician=member).values_list("pk", flat=True)),
+        )
+
+    bookings, cells, owners, pks = racer.run(check)
+    assert bookings == 1
+    # Its 30 minutes and 10-minute buffer: eight 5-minute cells, all its own.
+    assert cells == 8
+    assert owners == set(pks)
+
+
+def test_fifty_people_booking_overlapping_times_end_with_one_booking(
+    clinician: Any, racer: Racer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Starts five minutes apart from 09:00 to 09:25: every pair of these overlaps.
+    member = clinician.membership
+    open_hours(member)
+    racer.copy_database()
+    no_early_check(monkeypatch)
+
+    def attempt(i: int) -> str:
+        start = at("2027-01-05", "09:00") + dt.timedelta(minutes=5 * (i % 6))
+        try:
+            services.book(member, start, guest=guest(i), base_url="http://testserver/", now=NOW)
+        except services.SlotTaken:
+            return "taken"
+        return "booked"
+
+    assert racer.race(attempt) == Counter({"booked": 1, "taken": ATTEMPTS - 1})
+    assert racer.run(lambda: Booking.objects.filter(clinician=member).count()) == 1
+
+
+def test_with_the_early_check_on_the_losers_are_told_the_time_is_gone(
+    clinician: Any, racer: Racer
+) -> None:
+    member = clinician.membership
+    open_hours(member)
+    racer.copy_database()
+    start = at("2027-01-05", "11:00")
+
+    def attempt(i: int) -> str:
+        try:
+            services.book(member, start, guest=guest(i), base_url="http://testserver/", now=NOW)
+        except (services.SlotTaken, services.NotBookable):
+            return "refused"
+        return "booked"
+
+    assert racer.race(attempt) == Counter({"booked": 1, "refused": ATTEMPTS - 1})
+    assert racer.run(lambda: Booking.objects.filter(clinician=member).count()) == 1
+
+
+def test_fifty_overlapping_reschedules_move_exactly_one_booking(
+    clinician: Any, racer: Racer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    member = clinician.membership
+    open_hours(member, buffer_before_minutes=5)
+    # Fifty bookings on the hour over seven weekdays, all trying to move to 14:00 on
+    # Tuesday (or to overlapping times five minutes apart).
+    days = ("06", "07", "08", "11", "12", "13", "14")
+    starts = [at(f"2027-01-{day}", f"{hour:02}:00") for day in days for hour in range(9, 17)]
+    bookings = [
+        services.book(member, start, guest=guest(i), base_url="http://testserver/", now=NOW)
+        for i, start in enumerate(starts[:ATTEMPTS])
+    ]
+    old = {b.pk: (b.start, set(b.claims.values_list("cell", flat=True))) for b in bookings}
+    racer.copy_database()
+    no_early_check(monkeypatch)
+
+    def attempt(i: int) -> str:
+        target = at("2027-01-05", "14:00") + dt.timedelta(minutes=5 * (i % 4))
+        try:
+            services.reschedule(Booking.objects.get(pk=bookings[i].pk), target, now=NOW)
+        except services.SlotTaken:
+            return "taken"
+        return "moved"
+
+    assert racer.race(attempt) == Counter({"moved": 1, "taken": ATTEMPTS - 1})
+
+    def check() -> dict[int, tuple[dt.datetime, set[dt.datetime]]]:
+        return {
+            b.pk: (b.start, set(b.claims.values_list("cell", flat=True)))
+            for b in Booking.objects.filter(clinician=member)
+        }
+
+    now_ = racer.run(check)
+    assert len(now_) == ATTEMPTS
+    moved = [pk for pk in now_ if now_[pk][0] != old[pk][0]]
+    assert len(moved) == 1
+    # The losers keep their old time and every cell of it; the winner gave its old cells up.
+    for pk, (start, cells) in now_.items():
+        if pk not in moved:
+            assert (start, cells) == old[pk]
+    winner_start, winner_cells = now_[moved[0]]
+    assert winner_start.date() == dt.date(2027, 1, 5)
+    assert not winner_cells & old[moved[0]][1]
+
+
+def test_fifty_people_booking_different_times_of_a_day_with_a_cap_of_one_end_with_one(
+    clinician: Any, racer: Racer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    member = clinician.membership
+    open_hours(member, daily_cap=1)
+    racer.copy_database()
+    no_early_check(monkeypatch)
+
+    def attempt(i: int) -> str:
+        # Sixteen different times from 09:00 to 16:30; some attempts share a time.
+        start = at("2027-01-05", "09:00") + dt.timedelta(minutes=30 * (i % 16))
+        try:
+            services.book(member, start, guest=guest(i), base_url="http://testserver/", now=NOW)
+        except (services.SlotTaken, services.NotBookable):
+            return "refused"
+        return "booked"
+
+    assert racer.race(attempt) == Counter({"booked": 1, "refused": ATTEMPTS - 1})
+    assert racer.run(lambda: Booking.objects.filter(clinician=member).count()) == 1
+
+
+def test_the_constraint_refuses_a_second_claim_on_the_same_cell(clinician: Any) -> None:
+    member = clinician.membership
+    open_hours(member)
+    first = services.book(
+        member, at("2027-01-05", "10:00"), guest=guest(1), base_url="http://x/", now=NOW
+    )
+    second = services.book(
+        member, at("2027-01-05", "11:00"), guest=guest(2), base_url="http://x/", now=NOW
+    )
+    cell = first.claims.order_by("cell").first()
+    assert cell is not None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SlotClaim.objects.create(clinician=member, cell=cell.cell, booking=second)
