@@ -84,3 +84,9 @@ def test_every_alert_names_its_rule_and_version_and_is_plain_json() -> None:
     for alert in alerts:
         assert alert.rule and alert.version == rules().version and alert.reason
         json.dumps(alert.to_dict())
+
+
+def test_the_overdue_reason_gives_the_date_in_the_apps_one_format() -> None:
+    measures = [Measured("phq9", 1, dt.date(2026, 10, 27), 12)]
+    (alert,) = client_alerts(measures, today=TODAY, due_every_days=7)
+    assert alert.reason.startswith("No measure since 27 October 2026: 32 days past")

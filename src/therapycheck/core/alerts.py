@@ -252,10 +252,15 @@ def _overdue(
             None,
             None,
             last,
-            f"No measure since {last.isoformat()}: {late} days past the agreed interval of "
+            f"No measure since {_long_date(last)}: {late} days past the agreed interval of "
             f"{due_every_days} days.",
         )
     ]
+
+
+def _long_date(day: datetime.date) -> str:
+    """The app's one date format, "5 December 2026" (as web/pages/templatetags/dates.py)."""
+    return f"{day.day} {day:%B %Y}"
 
 
 def _num(value: float) -> str:
