@@ -90,3 +90,16 @@ def test_the_overdue_reason_gives_the_date_in_the_apps_one_format() -> None:
     measures = [Measured("phq9", 1, dt.date(2026, 10, 27), 12)]
     (alert,) = client_alerts(measures, today=TODAY, due_every_days=7)
     assert alert.reason.startswith("No measure since 27 October 2026: 32 days past")
+
+
+def test_reasons_speak_to_the_clinician_about_the_client_with_the_numbers() -> None:
+    flat = [Measured("phq9", s, None, v) for s, v in ((1, 17), (5, 16), (10, 18), (14, 17))]
+    (not_on_track,) = client_alerts(flat, today=TODAY)
+    assert not_on_track.reason == (
+        "PHQ-9 17 at session 1 to 17 at session 14: no reliable change after 14 sessions "
+        "(review point: session 8), with room to improve (a reliable change is 6 points)."
+    )
+    setback = client_alerts(weekly("phq9", 20, 8, 22, 19), today=TODAY)[0]
+    assert setback.reason.startswith("PHQ-9 8 at session 2 to 22 at session 3: reliably worse")
+    for alert in (not_on_track, setback):
+        assert " you" not in alert.reason.lower() and "your" not in alert.reason.lower()

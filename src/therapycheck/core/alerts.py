@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from therapycheck.core.change import Point, SeriesStatus
+from therapycheck.core.change import REVIEW_AFTER_SESSIONS, Point, SeriesStatus
 from therapycheck.core.citations import check_cited
 from therapycheck.core.datafile import load_mapping
 from therapycheck.core.instruments import get_instrument
@@ -164,18 +164,16 @@ def _series_alerts(status: SeriesStatus) -> list[Alert]:
     latest = status.latest
     alerts: list[Alert] = []
     if status.status == "deteriorated" or status.setback is not None:
-        rule = (
-            "core.change:deteriorated" if status.status == "deteriorated" else "core.change:setback"
-        )
+        worse = status.status == "deteriorated"
         alerts.append(
             Alert(
                 "reliable_deterioration",
-                rule,
+                "core.change:deteriorated" if worse else "core.change:setback",
                 version,
                 status.instrument,
                 latest.session,
                 latest.date,
-                status.explanation,
+                _worse_reason(status) if worse else _setback_reason(status),
             )
         )
     if status.status == "not_improving":
@@ -187,10 +185,59 @@ def _series_alerts(status: SeriesStatus) -> list[Alert]:
                 status.instrument,
                 latest.session,
                 latest.date,
-                status.explanation,
+                _not_on_track_reason(status),
             )
         )
     return alerts
+
+
+# Reasons for the clinician, in the third person with the numbers (the client's own
+# progress page explains the same status to them in the second person).
+
+
+def _span(status: SeriesStatus) -> str:
+    name = get_instrument(status.instrument).short_name
+    first, latest = status.first, status.latest
+    return (
+        f"{name} {_num(first.score)} at session {first.session} to "
+        f"{_num(latest.score)} at session {latest.session}"
+    )
+
+
+def _needs(status: SeriesStatus) -> str:
+    bar = status.numbers.get("threshold")
+    return f" (a reliable change is {_num(float(bar))} points)" if bar is not None else ""
+
+
+def _worse_reason(status: SeriesStatus) -> str:
+    return f"{_span(status)}: reliably worse than at the start{_needs(status)}."
+
+
+def _setback_reason(status: SeriesStatus) -> str:
+    setback = status.setback
+    assert setback is not None
+    name = get_instrument(status.instrument).short_name
+    latest = status.latest
+    return (
+        f"{name} {_num(setback.before.score)} at session {setback.before.session} to "
+        f"{_num(setback.after.score)} at session {setback.after.session}: reliably worse "
+        f"along the way{_needs(status)}; latest {_num(latest.score)} at session "
+        f"{latest.session}."
+    )
+
+
+def _not_on_track_reason(status: SeriesStatus) -> str:
+    sessions = status.numbers.get("sessions")
+    if isinstance(sessions, int) and sessions < REVIEW_AFTER_SESSIONS:
+        # Before the review point only the expected-response model makes a series
+        # not_improving (core.change._status).
+        why = "outside the range similar clients usually reach by now (expected-response model)"
+    else:
+        why = (
+            f"no reliable change after {sessions} sessions (review point: session "
+            f"{REVIEW_AFTER_SESSIONS}), with room to improve"
+        )
+    return f"{_span(status)}: {why}{_needs(status)}."
 
 
 def _alliance(measures: Sequence[Measured]) -> list[Alert]:
