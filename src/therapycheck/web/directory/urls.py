@@ -1,6 +1,6 @@
 from django.urls import path
 
-from therapycheck.web.directory import views
+from therapycheck.web.directory import matching_views, views
 
 app_name = "directory"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("my-profile/", views.edit_mine, name="edit_mine"),
     path("verify/", views.verify_list, name="verify_list"),
     path("verify/<int:pk>/", views.verify, name="verify"),
+    path("match/", matching_views.match, name="match"),
 ]
