@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 
 from tests.web.api.helpers import bearer, token_for
+from tests.web.booking.helpers import open_hours
 from therapycheck.web.audit.models import AuditEvent
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clinic_mode")]
@@ -44,6 +45,8 @@ ADMINS = {"clinic_admin", "other_clinic_admin"}
 
 
 def expected(persona: str, operation: str) -> int:
+    if operation == "slots":
+        return 200  # a specialist's free times are public
     if persona == "anonymous":
         return 401
     match operation:
@@ -67,10 +70,22 @@ def expected(persona: str, operation: str) -> int:
             if persona in ("clinician", "supervisor"):
                 return 201
             return 404 if persona == "other_clinician" else 403
+        case "schedule" | "fhir_slots":
+            return 200  # free and busy times, never who booked
+        case "appointments":
+            # The clinician's own consultations; a client's own with them (here none).
+            return 200 if persona in ("client_a", "client_b", "clinician") else 404
         case "practitioner":
             # Staff of the same clinic, and the clients who share with this clinician.
             return 404 if persona in ("client_b", "other_clinic_admin") else 200
     raise AssertionError(operation)
+
+
+def booked_by_alex(member: Any, person: Any) -> None:
+    from therapycheck.web.booking import services
+
+    first = services.free_slots(member)[0]
+    services.book(member, first.start, person=person, base_url="http://testserver")
 
 
 def operations(a: Any, clinician: Any) -> dict[str, tuple[str, str]]:
@@ -95,6 +110,10 @@ def operations(a: Any, clinician: Any) -> dict[str, tuple[str, str]]:
         "questionnaires": ("GET", "/fhir/Questionnaire"),
         "questionnaire": ("GET", "/fhir/Questionnaire/phq9"),
         "practitioner": ("GET", f"/fhir/Practitioner/{clinician.membership.pk}"),
+        "slots": ("GET", f"/api/v1/specialists/{clinician.membership.pk}/slots"),
+        "schedule": ("GET", f"/fhir/Schedule/{clinician.membership.pk}"),
+        "fhir_slots": ("GET", f"/fhir/Slot?schedule={clinician.membership.pk}"),
+        "appointments": ("GET", f"/fhir/Appointment?practitioner={clinician.membership.pk}"),
     }
 
 
@@ -111,6 +130,9 @@ def test_every_operation_answers_each_persona_as_expected_without_leaks(
     clinic_admin: Any,
     other_clinic_admin: Any,
 ) -> None:
+    open_hours(clinician.membership)
+    # Alex booked a consultation: only Alex and their clinician may see that it is Alex's.
+    booked_by_alex(clinician.membership, client_a.person)
     user = None if persona == "anonymous" else request.getfixturevalue(persona)
     headers = bearer(token_for(user)) if user is not None else {}
     hidden = {"Alex", "Blake"} - VISIBLE_NAMES.get(persona, set())

@@ -187,7 +187,16 @@ def test_the_capability_statement_is_public_and_lists_what_can_be_read(client: C
         "Questionnaire",
         "QuestionnaireResponse",
         "Observation",
+        "Schedule",
+        "Slot",
+        "Appointment",
     }
+    searches = {
+        r["type"]: {p["name"] for p in r.get("searchParam", [])}
+        for r in statement["rest"][0]["resource"]
+    }
+    assert searches["Slot"] == {"schedule"}
+    assert searches["Appointment"] == {"practitioner", "patient"}
 
 
 @given(data=st.data())

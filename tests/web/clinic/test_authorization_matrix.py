@@ -170,6 +170,8 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "directory:edit_mine": _row(LOGIN, 403, 403, 200, 200, 403, 403, 403),
     "directory:verify_list": _row(LOGIN, 403, 403, 403, 403, 403, 200, 200),
     "directory:verify": _row(LOGIN, 403, 403, 403, 403, 403, 200, 404),
+    # Matching from the client's own check-up: clients only.
+    "directory:match": _row(LOGIN, 200, 200, 403, 403, 403, 403, 403),
     # --- API tokens (the page) and FHIR (bearer tokens only)
     "api:tokens": _row(LOGIN, 200, 200, 200, 200, 200, 200, 200),
     "api:revoke": _row(LOGIN, 302, 404, 404, 404, 404, 404, 404),

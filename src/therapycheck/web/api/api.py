@@ -1,6 +1,7 @@
 """The API at /api/v1/ (django-ninja); its OpenAPI schema is at /api/v1/openapi.json.
 
-Every operation needs a bearer token with the scope it names (tokens.py); the interactive
+Every operation except a specialist's free times needs a bearer token with the scope it
+names (tokens.py); the interactive
 docs page is off, because it loads its scripts from a CDN. Errors are JSON of one shape
 (schemas.ErrorOut). Reads of someone else's record go to the audit log, with the operation
 as `via` ("GET /api/v1/clients/4/measures").
@@ -19,6 +20,7 @@ from ninja.params.functions import Path, Query
 from therapycheck.web.api import records
 from therapycheck.web.api import requests as measure_requests
 from therapycheck.web.api.auth import TokenAuth, token_user
+from therapycheck.web.api.booking_api import router as booking_router
 from therapycheck.web.api.models import ApiToken, Scope
 from therapycheck.web.api.schemas import (
     CaseloadOut,
@@ -40,7 +42,8 @@ from therapycheck.web.tracking.services import DuplicateSession
 
 DESCRIPTION = """Measures, check-up results and caseload status of therapycheck's clinic mode.
 
-Send an API token as `Authorization: Bearer tc_...`. Make one on the API tokens page
+Send an API token as `Authorization: Bearer tc_...` (a specialist's free times need none).
+Make one on the API tokens page
 (/api/tokens/) with only the scopes your program needs. A client's token reads and adds to
 their own record; a clinician's or supervisor's reads the records clients share with them.
 Any response that includes a risk answer starts with `safety`: crisis resources for the
@@ -297,3 +300,6 @@ def create_measure_request(request: HttpRequest, data: MeasureRequestIn) -> Stat
     """Ask a client who shares their measures with you to answer questionnaires by a signed
     link (emailed to them, or shown by you). Others are "not found" (404)."""
     return Status(201, measure_requests.create(request, data))
+
+
+api.add_router("/", booking_router)

@@ -156,6 +156,19 @@ _READS: dict[str, tuple[str, ...]] = {
     "Questionnaire": ("read", "search-type"),
     "QuestionnaireResponse": ("read", "search-type"),
     "Observation": ("read", "search-type"),
+    "Schedule": ("read",),
+    "Slot": ("search-type",),
+    "Appointment": ("search-type",),
+}
+# The search parameters each searchable resource takes (all others are refused).
+_SEARCH_PARAMS: dict[str, tuple[tuple[str, str], ...]] = {
+    "QuestionnaireResponse": (("patient", "Required."),),
+    "Observation": (("patient", "Required."),),
+    "Slot": (("schedule", "Required: the clinician's schedule."),),
+    "Appointment": (
+        ("practitioner", "The clinician (one of practitioner or patient is required)."),
+        ("patient", "The client (one of practitioner or patient is required)."),
+    ),
 }
 
 
@@ -166,9 +179,10 @@ def capability_statement(date: str) -> dict[str, Any]:
             "type": kind,
             "interaction": [{"code": code} for code in interactions],
         }
-        if kind in ("QuestionnaireResponse", "Observation"):
+        if kind in _SEARCH_PARAMS:
             resource["searchParam"] = [
-                {"name": "patient", "type": "reference", "documentation": "Required."}
+                {"name": name, "type": "reference", "documentation": text}
+                for name, text in _SEARCH_PARAMS[kind]
             ]
         resources.append(resource)
     return {

@@ -20,6 +20,8 @@ class Scope(models.TextChoices):
     REQUESTS_READ = "requests:read", "Read measure requests"
     REQUESTS_WRITE = "requests:write", "Send measure requests"
     FHIR_READ = "fhir:read", "Read records as FHIR R4B"
+    BOOKINGS_READ = "bookings:read", "Read your consultation bookings"
+    BOOKINGS_WRITE = "bookings:write", "Book and cancel your own consultations"
 
 
 class ApiToken(models.Model):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, path
 
-from therapycheck.web.api import fhir, views
+from therapycheck.web.api import fhir, fhir_booking, views
 from therapycheck.web.api.api import api
 
 app_name = "api"
@@ -44,4 +44,7 @@ urlpatterns = [
     ),
     path("fhir/Observation", fhir.observations, name="fhir_observations"),
     path("fhir/Observation/<str:pk>", fhir.observation, name="fhir_observation"),
+    path("fhir/Schedule/<str:pk>", fhir_booking.schedule_read, name="fhir_schedule"),
+    path("fhir/Slot", fhir_booking.slots, name="fhir_slots"),
+    path("fhir/Appointment", fhir_booking.appointments, name="fhir_appointments"),
 ]
