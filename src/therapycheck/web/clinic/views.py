@@ -106,7 +106,9 @@ def _resolved_at(item: AlertItem) -> float:
     return at.timestamp() if at is not None else 0.0
 
 
-def _record(request: HttpRequest, member: Membership, person: Person) -> ClientRecord:
+def record_for(request: HttpRequest, member: Membership, person: Person) -> ClientRecord:
+    """The client's record as the clinic judges it (its interval and fitted models); the
+    client page and the clinical-support review both show this."""
     fitted = clinic_models(member.clinic, now=timezone.now())
     return client_record(
         request.user,
@@ -136,7 +138,7 @@ def _render_client(
 def client(request: HttpRequest, person_id: int) -> HttpResponse:
     member = clinical_staff(request)
     person = visible_client(request, person_id)
-    record = _record(request, member, person)
+    record = record_for(request, member, person)
     audit.record(request, person, "view", record.shown())
     return _render_client(request, record)
 
@@ -146,7 +148,7 @@ def alert_action(request: HttpRequest, person_id: int) -> HttpResponse:
     """Acknowledge or resolve one of the client's risk alerts (who and when are kept)."""
     member = clinical_staff(request)
     person = visible_client(request, person_id)
-    record = _record(request, member, person)
+    record = record_for(request, member, person)
     key = request.POST.get("key", "")
     action = request.POST.get("action", "")
     note = request.POST.get("note", "")

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from therapycheck.core.change import REVIEW_AFTER_SESSIONS
@@ -17,31 +16,16 @@ from therapycheck.web.accounts.current import current_person
 from therapycheck.web.audit import log as audit
 from therapycheck.web.clinic import access
 from therapycheck.web.clinic.alert_states import NOTE_MAX_LENGTH
-from therapycheck.web.clinic.client_record import ClientRecord, client_record
-from therapycheck.web.clinic.clinic_models import clinic_models
-from therapycheck.web.clinic.models import Membership
-from therapycheck.web.clinic.views import clinical_staff, visible_client
+from therapycheck.web.clinic.views import clinical_staff, record_for, visible_client
 from therapycheck.web.reviews import services
 from therapycheck.web.reviews.forms import AgreementForm, ReviewForm
 from therapycheck.web.reviews.models import Agreement, CheckupInvitation, Review
 
 
-def _record(request: HttpRequest, member: Membership, person_id: int) -> ClientRecord:
-    person = visible_client(request, person_id)
-    fitted = clinic_models(member.clinic, now=timezone.now())
-    return client_record(
-        request.user,
-        person,
-        today=timezone.localdate(),
-        due_every_days=member.clinic.measure_every_days,
-        models=fitted.models,
-    )
-
-
 @require_http_methods(["GET", "POST"])
 def client(request: HttpRequest, person_id: int) -> HttpResponse:
     member = clinical_staff(request)
-    record = _record(request, member, person_id)
+    record = record_for(request, member, visible_client(request, person_id))
     person = record.person
     latest = next((c for c in record.checkups if c.readable), None)
     found = tuple(f.factor for f in latest.findings) if latest else ()
