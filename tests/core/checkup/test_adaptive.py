@@ -58,7 +58,16 @@ STORIES: dict[str, dict[str, Any]] = {
     # Twelve sessions for anxiety, feels a bit better, gets on with the therapist.
     "going_well": dict(_BASE),
     # Getting on well with the therapist but unsure the therapy is helping yet.
-    "good_relationship_unsure_it_helps": {**_BASE, "feels_working": 3, "compared_to_start": "same"},
+    "good_relationship_unsure_it_helps": {
+        **_BASE,
+        "feels_working": 3,
+        "compared_to_start": "same",
+        "can_name_goal": 4,
+        "holding_back": 1,
+        "avoided_topic": 2,
+        "barriers": ["cost"],
+        "schedule_fit": 4,
+    },
     # Feels a bit better, but does not feel heard and does not fully trust the therapist.
     "better_but_not_heard": {**_BASE, "trust": 3, "heard": 2, "rupture": "not_talked"},
     # Twenty sessions, no better, and the therapist does not seem to notice.
@@ -68,6 +77,13 @@ STORIES: dict[str, dict[str, Any]] = {
         "feels_working": 2,
         "compared_to_start": "same",
         "thinking_of_ending": "stuck_ending",
+        # What the sections about why then ask, answered as this person would: they can
+        # say what they want, they do not avoid topics, and nothing practical is in the way.
+        "can_name_goal": 4,
+        "holding_back": 2,
+        "avoided_topic": 2,
+        "barriers": ["none"],
+        "schedule_fit": 4,
     },
 }
 
@@ -157,8 +173,10 @@ def test_the_agreement_section_waits_until_past_the_first_sessions() -> None:
     assert "agreement_made" in walk(STORIES["stuck_after_many_sessions"])[0]
 
 
-# Answers that open every condition at once: every question must then be visible, so
-# every rule's questions can be reached when the answers make them relevant.
+# Answers that open every condition at once. A hint question is not asked about a
+# concern the person already named (trauma_hint when trauma is a concern), so no single
+# answer set shows everything: the two below differ only in that, and together they must
+# show every question, so every rule's questions can be reached when the answers point there.
 EVERYTHING: dict[str, Any] = {
     **_BASE,
     "sessions": 20,
@@ -166,29 +184,65 @@ EVERYTHING: dict[str, Any] = {
     "style_match": 2,
     "dual_relationship": "yes",
     "approach": "cbt",
-    "concerns": ["trauma", "substance_use"],
+    "concerns": ["anxiety"],
     "feels_working": 2,
     "compared_to_start": "bit_worse",
+    "can_name_goal": 2,
+    "avoided_topic": 4,
+    "schedule_fit": 2,
     "substance_hint": "yes",
     "substance_kind": ["alcohol"],
     "trauma_hint": "yes",
     "focus_hint": "yes",
 }
+EVERYTHING_NAMED = {**EVERYTHING, "concerns": ["trauma", "substance_use", "adhd"]}
 
 
-def test_when_every_condition_is_met_every_question_is_asked() -> None:
+def test_between_them_the_two_answer_sets_ask_every_question() -> None:
     bank = question_bank()
-    shown = {q.id for q in bank.visible(EVERYTHING)}
+    shown = {q.id for q in bank.visible(EVERYTHING)} | {
+        q.id for q in bank.visible(EVERYTHING_NAMED)
+    }
     assert shown == {q.id for q in bank.questions}
 
 
 def test_every_rule_can_fire_only_on_questions_that_can_be_shown_together() -> None:
     bank = question_bank()
-    shown = {q.id for q in bank.visible(EVERYTHING)}
+    sets = [{q.id for q in bank.visible(a)} for a in (EVERYTHING, EVERYTHING_NAMED)]
     rules = rule_set()
     for rule in rules.rules:
         needed = referenced_questions(rule.when, rules.definitions)
-        assert needed <= shown, rule.id
+        assert any(needed <= shown for shown in sets), rule.id
+
+
+def test_a_hint_is_not_asked_about_a_concern_the_person_already_named() -> None:
+    questions, measures = walk({**STORIES["stuck_after_many_sessions"], **EVERYTHING_NAMED})
+    assert not {"trauma_hint", "substance_hint", "focus_hint"} & set(questions)
+    # The named concern still offers its questionnaire directly.
+    assert {"pcl5", "audit_c", "asrs6"} <= set(measures)
+
+
+@pytest.mark.parametrize(
+    ("gate", "closed", "follow_up"),
+    [
+        ({"avoided_topic": 2, "holding_back": 2}, True, "too_comfortable"),
+        ({"avoided_topic": 4, "holding_back": 2}, False, "too_comfortable"),
+        ({"avoided_topic": 2, "holding_back": 3}, False, "too_comfortable"),
+        ({"avoided_topic": "skip", "holding_back": 1}, False, "too_comfortable"),
+        ({"can_name_goal": 5}, True, "just_looking"),
+        ({"can_name_goal": 3}, False, "just_looking"),
+        ({"can_name_goal": 5, "wants": ["not_sure"]}, False, "just_looking"),
+        ({"schedule_fit": 4, "barriers": ["cost"]}, True, "format_wish"),
+        ({"schedule_fit": 3, "barriers": ["none"]}, False, "format_wish"),
+        ({"schedule_fit": 5, "barriers": ["no_privacy"]}, False, "format_wish"),
+        ({"schedule_fit": "skip", "barriers": ["none"]}, False, "format_wish"),
+    ],
+)
+def test_a_follow_up_in_the_sections_about_why_opens_only_when_its_lead_points_there(
+    gate: dict[str, Any], closed: bool, follow_up: str
+) -> None:
+    questions, _ = walk({**STORIES["stuck_after_many_sessions"], **gate})
+    assert (follow_up not in questions) is closed
 
 
 def test_a_section_condition_reads_only_earlier_sections() -> None:
