@@ -245,6 +245,28 @@ def test_it_repairs_a_data_folder_and_files_left_open_to_others(tmp_path: Path) 
     assert [mode_of(p) for p in (database, wal, answers)] == [0o600, 0o600, 0o600]
 
 
+def test_it_repairs_uploaded_photos_left_open_to_others_without_following_links(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    photos = data / config.MEDIA_DIRNAME / "specialists"
+    photos.mkdir(parents=True)
+    for folder in (data, data / config.MEDIA_DIRNAME, photos):
+        folder.chmod(0o755)
+    photo = photos / "a.jpg"
+    photo.write_bytes(b"x")
+    photo.chmod(0o644)
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("not ours to change")
+    elsewhere.chmod(0o644)
+    (photos / "link.jpg").symlink_to(elsewhere)
+    repaired = config.secure_storage(load_config(env(data, SECRET_KEY="k" * 40)))
+    assert {data / config.MEDIA_DIRNAME, photos, photo} <= set(repaired)
+    assert [mode_of(p) for p in (data / config.MEDIA_DIRNAME, photos)] == [0o700, 0o700]
+    assert mode_of(photo) == 0o600
+    assert mode_of(elsewhere) == 0o644
+
+
 def test_it_never_creates_a_data_folder_it_does_not_need(tmp_path: Path) -> None:
     values = env(tmp_path / "unused", SECRET_KEY="k" * 40, DATABASE_URL="postgres://u@h/db")
     assert config.secure_storage(load_config(values)) == ()

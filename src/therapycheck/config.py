@@ -47,6 +47,9 @@ ENV_VARS: tuple[str, ...] = (
 LOOPBACK_HOSTS: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]", "::1")
 SECRET_KEY_FILENAME = "secret_key"
 DATABASE_FILENAME = "therapycheck.sqlite3"
+# Uploaded files (specialists' photos) live in this folder of the data folder; the web
+# settings point MEDIA_ROOT here and store uploads owner-only (FILE_UPLOAD_PERMISSIONS).
+MEDIA_DIRNAME = "media"
 # What `therapycheck checkup` keeps in the data dir: the answers of an unfinished check-up
 # and each finished one's answers. Delete-all removes them with the database rows.
 CHECKUP_RESUME_FILENAME = "checkup-in-progress.json"
@@ -453,6 +456,7 @@ def secure_storage(config: Config) -> tuple[Path, ...]:
             repaired.append(data_dir)
         for name in (SECRET_KEY_FILENAME, *CHECKUP_FILE_PATTERNS):
             repaired += [p for p in data_dir.glob(name) if p.is_file() and private_file(p)]
+        repaired += _private_tree(data_dir / MEDIA_DIRNAME)
     if database is not None:
         if not database.parent.exists():
             private_dir(database.parent)
@@ -463,6 +467,24 @@ def secure_storage(config: Config) -> tuple[Path, ...]:
             if private_file(side):
                 repaired.append(side)
     return tuple(repaired)
+
+
+def _private_tree(folder: Path) -> list[Path]:
+    """Tighten a folder of uploads and everything in it: folders 0700, files 0600.
+
+    Uploads written before FILE_UPLOAD_PERMISSIONS was set (or copied in by hand) could be
+    readable by other users of the computer; symbolic links are left alone, not followed.
+    """
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    repaired = [folder] if private_dir(folder) else []
+    for path in sorted(folder.rglob("*")):
+        if path.is_symlink():
+            continue
+        tighten = private_dir if path.is_dir() else private_file
+        if (path.is_dir() or path.is_file()) and tighten(path):
+            repaired.append(path)
+    return repaired
 
 
 def _sqlite_file(database: dict[str, Any]) -> Path | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from therapycheck.config import ConfigError, load_config, secure_storage
+from therapycheck.config import MEDIA_DIRNAME, ConfigError, load_config, secure_storage
 
 WEB_DIR = Path(__file__).resolve().parent
 
@@ -175,8 +175,12 @@ STATICFILES_DIRS = [WEB_DIR / "static"]
 STATIC_ROOT = CONFIG.data_dir / "static"
 # Uploaded files (specialists' photos), inside the data folder. Never served as a folder:
 # the directory app serves a photo only for a listed profile (/specialists/<id>/photo/).
-MEDIA_ROOT = CONFIG.data_dir / "media"
+MEDIA_ROOT = CONFIG.data_dir / MEDIA_DIRNAME
 MEDIA_URL = "/media/"
+# Owner-only, whatever the umask (the data folder's own rule; config.secure_storage repairs
+# older uploads at start-up).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # Security headers. The Content-Security-Policy itself is set by web.middleware.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
+import stat
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -330,3 +333,16 @@ def test_a_verification_is_written_to_the_audit_log(
     event = AuditEvent.objects.get()
     assert event.person_id is None
     assert "Licence checked by Riverside Demo Clinic" in event.what
+
+
+def test_a_stored_photo_and_its_folder_are_readable_by_the_owner_only(
+    client: Client, clinician: Any
+) -> None:
+    previous = os.umask(0o022)
+    try:
+        post_form(sign_in(client, clinician), photo_upload=upload(image_bytes()))
+    finally:
+        os.umask(previous)
+    stored = Path(clinician.membership.specialist_profile.photo.path)
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    assert stat.S_IMODE(stored.parent.stat().st_mode) == 0o700
