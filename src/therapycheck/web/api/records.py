@@ -24,7 +24,7 @@ from therapycheck.web.accounts.models import Person
 from therapycheck.web.checkups.models import Checkup
 from therapycheck.web.clinic import access
 from therapycheck.web.clinic.caseload import CaseloadRow, caseload
-from therapycheck.web.clinic.clinic_models import clinic_models
+from therapycheck.web.clinic.clinic_models import judging
 from therapycheck.web.clinic.models import Enrolment
 from therapycheck.web.tracking.models import Measurement
 from therapycheck.web.tracking.services import safety_reasons, save_measurement
@@ -218,13 +218,7 @@ def caseload_rows(user: Any) -> list[CaseloadRow]:
     member = access.membership_of(user)
     if member is None:
         return []
-    fitted = clinic_models(member.clinic, now=timezone.now())
-    return caseload(
-        user,
-        today=timezone.localdate(),
-        due_every_days=member.clinic.measure_every_days,
-        models=fitted.models,
-    )
+    return caseload(user, **judging(member.clinic).arguments)
 
 
 def caseload_dict(row: CaseloadRow) -> dict[str, Any]:

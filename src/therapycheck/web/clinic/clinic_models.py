@@ -1,6 +1,8 @@
 """The clinic's own expected-response models: fitted on its data, refitted once a day.
 
-    models, rule_line = clinic_models(clinic, now=timezone.now())
+    fitted = clinic_models(clinic, now=timezone.now())   # .models, .rule_line
+    judge = judging(clinic)                   # today, interval and models in one place
+    caseload(user, **judge.arguments)         # and client_record(user, person, ...)
 
 For every questionnaire the clinic's clients share, core.trajectory.ExpectedResponseModel
 is fitted on their scores (client, session, total) when at least
@@ -20,8 +22,10 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypedDict
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from therapycheck.core.change import REVIEW_AFTER_SESSIONS
 from therapycheck.core.instruments import get_instrument
@@ -84,6 +88,40 @@ def clinic_models(clinic: Clinic, *, now: datetime.datetime) -> ClinicModels:
         models=models,
         fitted_on=fitted_on,
         fitted_at=max((row.fitted_at for row in stored), default=None),
+    )
+
+
+class JudgingArguments(TypedDict):
+    today: datetime.date
+    due_every_days: int | None
+    models: Mapping[str, ExpectedResponseModel]
+
+
+@dataclass(frozen=True)
+class Judging:
+    """How the clinic judges a client's scores today: the date, its measure interval and
+    its fitted models. The caseload page, the client page, the clinical-support review and
+    the API all take these from here, so they cannot judge the same client differently."""
+
+    today: datetime.date
+    due_every_days: int | None
+    fitted: ClinicModels
+
+    @property
+    def arguments(self) -> JudgingArguments:
+        """Keyword arguments for clinic.caseload.caseload and client_record.client_record."""
+        return {
+            "today": self.today,
+            "due_every_days": self.due_every_days,
+            "models": self.fitted.models,
+        }
+
+
+def judging(clinic: Clinic) -> Judging:
+    return Judging(
+        today=timezone.localdate(),
+        due_every_days=clinic.measure_every_days,
+        fitted=clinic_models(clinic, now=timezone.now()),
     )
 
 

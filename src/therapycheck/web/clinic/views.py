@@ -15,7 +15,6 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from therapycheck.core.alerts import rules as alert_rules
@@ -31,7 +30,7 @@ from therapycheck.web.clinic.alert_states import (
 from therapycheck.web.clinic.caseload import caseload as caseload_rows
 from therapycheck.web.clinic.caseload_audit import record_caseload_view
 from therapycheck.web.clinic.client_record import ClientRecord, client_record
-from therapycheck.web.clinic.clinic_models import clinic_models
+from therapycheck.web.clinic.clinic_models import judging
 from therapycheck.web.clinic.models import Membership, Role
 
 
@@ -65,13 +64,8 @@ CASELOAD_PAGE_SIZE = 50
 def caseload(request: HttpRequest) -> HttpResponse:
     member = clinical_staff(request)
     clinic = member.clinic
-    fitted = clinic_models(clinic, now=timezone.now())
-    rows = caseload_rows(
-        request.user,
-        today=timezone.localdate(),
-        due_every_days=clinic.measure_every_days,
-        models=fitted.models,
-    )
+    judge = judging(clinic)
+    rows = caseload_rows(request.user, **judge.arguments)
     only_alerts = request.GET.get("alerts") == "1"
     listed = [row for row in rows if row.open_alerts] if only_alerts else rows
     # Most urgent first across the whole caseload, then a page at a time: a long caseload
@@ -91,7 +85,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
             "with_alerts": sum(1 for row in rows if row.open_alerts),
             "only_alerts": only_alerts,
             "resolved": resolved,
-            "rule_line": fitted.rule_line,
+            "rule_line": judge.fitted.rule_line,
             "measure_every_days": clinic.measure_every_days,
             "grace_days": alert_rules().overdue.grace_days,
             "rules_version": alert_rules().version,
@@ -109,14 +103,7 @@ def _resolved_at(item: AlertItem) -> float:
 def record_for(request: HttpRequest, member: Membership, person: Person) -> ClientRecord:
     """The client's record as the clinic judges it (its interval and fitted models); the
     client page and the clinical-support review both show this."""
-    fitted = clinic_models(member.clinic, now=timezone.now())
-    return client_record(
-        request.user,
-        person,
-        today=timezone.localdate(),
-        due_every_days=member.clinic.measure_every_days,
-        models=fitted.models,
-    )
+    return client_record(request.user, person, **judging(member.clinic).arguments)
 
 
 def _render_client(
