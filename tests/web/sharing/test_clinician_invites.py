@@ -9,6 +9,7 @@ from unittest import mock
 
 import pytest
 from django.core import mail, signing
+from django.core.cache import cache
 from django.test import Client
 
 from tests.web.clinic_personas import make_client, make_user, sign_in
@@ -362,3 +363,44 @@ def test_opening_a_valid_invitation_link_is_what_opens_sign_up(
     assert b'name="password1"' not in client.get("/accounts/signup/").content
     client.get(path)
     assert b'name="password1"' in client.get(f"/accounts/signup/?next={path}").content
+
+
+def _sign_up_from_invitation(clinician: Any) -> tuple[str, Client, str]:
+    """(invitation path, the browser that signed up, the emailed confirmation path)."""
+    # allauth limits confirmation emails per address (in the cache, across tests).
+    cache.clear()
+    path = invite(Client(), clinician, NEW_EMAIL)
+    visitor = Client()
+    visitor.get(path)
+    password = "a-long-pass-phrase-9"
+    signup = visitor.post(
+        f"/accounts/signup/?next={path}",
+        {"email": NEW_EMAIL, "password1": password, "password2": password},
+    )
+    assert signup.status_code == 302
+    confirm = next(
+        m for m in reversed(mail.outbox) if m.to == [NEW_EMAIL] and "/confirm-email/" in m.body
+    )
+    link = next(w for w in confirm.body.split() if "/confirm-email/" in w)
+    return path, visitor, link[link.index("/accounts/") :]
+
+
+def test_a_new_client_who_signs_up_and_confirms_their_email_lands_back_on_the_invitation(
+    clinician: Any, settings: Any
+) -> None:
+    settings.THERAPYCHECK_DEMO = False
+    path, visitor, confirm_path = _sign_up_from_invitation(clinician)
+    landed = visitor.post(confirm_path, follow=True)
+    assert landed.redirect_chain[-1][0] == path
+    assert b"Ada Rivers" in landed.content
+
+
+def test_a_confirmation_link_opened_in_another_browser_signs_nobody_in(
+    clinician: Any, settings: Any
+) -> None:
+    settings.THERAPYCHECK_DEMO = False
+    _, _, confirm_path = _sign_up_from_invitation(clinician)
+    elsewhere = Client()
+    landed = elsewhere.post(confirm_path, follow=True)
+    assert "_auth_user_id" not in elsewhere.session
+    assert landed.redirect_chain[-1][0].startswith("/accounts/login/")
