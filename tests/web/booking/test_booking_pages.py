@@ -321,7 +321,7 @@ def test_the_reminder_is_sent_once_with_the_calendar_file_and_not_after_a_move(
     assert services.send_reminder(booking.pk, original) == "skipped"
 
 
-def test_a_guest_cannot_hold_a_second_time_before_confirming_the_first(
+def test_a_guest_cannot_hold_a_second_time_with_the_same_specialist(
     client: Client, clinician: Any
 ) -> None:
     member = clinician.membership
@@ -329,7 +329,7 @@ def test_a_guest_cannot_hold_a_second_time_before_confirming_the_first(
     guest_books(client, member)
     response = guest_books(Client(), member, at("2027-01-05", "14:00"))
     assert response.status_code == 409
-    assert "waiting for confirmation" in response.content.decode()
+    assert "waiting to be confirmed" in response.content.decode()
     assert Booking.objects.count() == 1
 
 

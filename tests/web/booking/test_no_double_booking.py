@@ -279,3 +279,82 @@ def test_the_constraint_refuses_a_second_claim_on_the_same_cell(clinician: Any) 
     assert cell is not None
     with pytest.raises(IntegrityError), transaction.atomic():
         SlotClaim.objects.create(clinician=member, cell=cell.cell, booking=second)
+
+
+def fifty_times() -> list[dt.datetime]:
+    """Fifty different, non-overlapping times on seven weekdays."""
+    days = ("05", "06", "07", "08", "11", "12", "13")
+    return [at(f"2027-01-{d}", f"{h:02}:00") for d in days for h in range(9, 17)][:ATTEMPTS]
+
+
+def test_fifty_bookings_from_one_address_with_one_specialist_end_with_one(
+    clinician: Any, racer: Racer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    member = clinician.membership
+    open_hours(member)
+    racer.copy_database()
+    no_early_check(monkeypatch)
+    times = fifty_times()
+
+    def attempt(i: int) -> str:
+        # The same mailbox, typed fifty ways.
+        email = f"Robin+{i}@Example.org" if i % 2 else "robin@example.org"
+        try:
+            services.book(
+                member,
+                times[i],
+                guest=services.Guest("Robin", email),
+                base_url="http://testserver/",
+                now=NOW,
+            )
+        except services.AddressLimit:
+            return "limit"
+        return "booked"
+
+    assert racer.race(attempt) == Counter({"booked": 1, "limit": ATTEMPTS - 1})
+    assert racer.run(lambda: Booking.objects.filter(clinician=member).count()) == 1
+
+
+def test_fifty_holds_from_one_address_across_specialists_end_with_two(
+    clinician: Any,
+    other_clinician: Any,
+    clinics: Any,
+    racer: Racer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.web.clinic_personas import make_staff
+
+    third = make_staff(clinics.demo, "cai.clinician@example.org", "clinician", "Cai Jones")
+    members = [clinician.membership, other_clinician.membership, third.membership]
+    for member in members:
+        open_hours(member)
+    racer.copy_database()
+    no_early_check(monkeypatch)
+    times = fifty_times()
+
+    def attempt(i: int) -> str:
+        try:
+            services.book(
+                members[i % 3],
+                times[i],
+                guest=services.Guest("Robin", "ROBIN@example.org"),
+                base_url="http://testserver/",
+                now=NOW,
+            )
+        except services.AddressLimit:
+            return "limit"
+        return "booked"
+
+    expected = services.HOLDS_PER_ADDRESS
+    assert racer.race(attempt) == Counter({"booked": expected, "limit": ATTEMPTS - expected})
+
+    def held() -> list[int]:
+        return list(
+            Booking.objects.filter(status=Booking.Status.HELD).values_list(
+                "clinician_id", flat=True
+            )
+        )
+
+    specialists = racer.run(held)
+    assert len(specialists) == expected
+    assert len(set(specialists)) == expected

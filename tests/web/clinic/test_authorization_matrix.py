@@ -151,6 +151,8 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "booking:detail": _row(LOGIN, 403, 403, 200, 404, 403, 403, 403),
     "booking:outcome": _row(LOGIN, 403, 403, 302, 404, 403, 403, 403),
     "booking:clinician_cancel": _row(LOGIN, 403, 403, 302, 404, 403, 403, 403),
+    "booking:notes": _row(LOGIN, 403, 403, 302, 404, 403, 403, 403),
+    "booking:use_notes": _row(LOGIN, 403, 403, 302, 404, 403, 403, 403),
     "booking:slots": _row(200, 200, 200, 200, 200, 200, 200, 200),
     # Without a chosen time the booking page shows the free times; staff never book.
     "booking:book": _row(200, 200, 200, 403, 403, 403, 403, 403),
@@ -336,6 +338,8 @@ def world(
         "booking:detail": {"pk": alex_booking.pk},
         "booking:outcome": {"pk": alex_booking.pk},
         "booking:clinician_cancel": {"pk": alex_booking.pk},
+        "booking:notes": {"pk": alex_booking.pk},
+        "booking:use_notes": {"pk": alex_booking.pk},
         "booking:slots": {"member_id": clinician.membership.pk},
         "booking:book": {"member_id": clinician.membership.pk},
         "booking:verify": {"token": booking.token_for(guest_booking, "verify")},
@@ -405,6 +409,8 @@ def _check_no_leak(persona: str, page: Page, body: str, failures: list[str]) -> 
 # Pages that only take a form post: sent an empty post (which changes nothing: each view
 # checks who may act before it reads the form, and an empty form is refused).
 POST_ONLY = {
+    "booking:notes",
+    "booking:use_notes",
     "accounts:acknowledge_crisis",
     "checkups:add_scores",
     "clinic:alert_action",

@@ -9,8 +9,9 @@ from typing import Any
 from django import forms
 
 from therapycheck.core import scheduling
-from therapycheck.web.booking.models import GRID_MINUTES, Availability
+from therapycheck.web.booking.models import GRID_MINUTES, Availability, ConsultationNotes
 from therapycheck.web.booking.services import CONSULTATION_MINUTES, time_zones
+from therapycheck.web.reviews.models import Frequency
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\s*$")
@@ -272,3 +273,55 @@ class BookForm(forms.Form):
         if not guest:
             del self.fields["name"]
             del self.fields["email"]
+
+
+def _notes_field(label: str, help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=4000,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "Please keep this to 4000 characters or fewer."},
+    )
+
+
+class NotesForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The clinician's notes, under the shared agenda's headings, in the same order."""
+
+    hopes = _notes_field(
+        "What the person hopes for",
+        "Becomes the goals of the treatment agreement. In their words where you can.",
+    )
+    approach = _notes_field("How we will work, and why")
+    frequency = _notes_field("How often")
+    session_frequency = forms.ChoiceField(
+        label="How often, for the treatment agreement",
+        required=False,
+        choices=[("", "Not agreed yet"), *Frequency.choices],
+        help_text="Becomes how often sessions are in the treatment agreement.",
+        error_messages={"invalid_choice": "Choose how often from the list."},
+    )
+    fees = _notes_field("Fees")
+    cancellation = _notes_field("Cancelling")
+    confidentiality = _notes_field("Confidentiality")
+    next_steps = _notes_field("What happens next")
+    shared = forms.BooleanField(
+        label="Let the person read these notes on their consultation page",
+        required=False,
+        help_text="Not shared unless you tick this.",
+    )
+
+    class Meta:
+        model = ConsultationNotes
+        fields = (
+            "hopes",
+            "approach",
+            "frequency",
+            "session_frequency",
+            "fees",
+            "cancellation",
+            "confidentiality",
+            "next_steps",
+            "shared",
+        )

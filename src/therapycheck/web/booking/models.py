@@ -83,6 +83,9 @@ class Booking(models.Model):
     )
     guest_name = models.CharField(max_length=100, blank=True)
     guest_email = models.EmailField(blank=True)
+    # The address the per-address limits count by (services.address_key: lower case,
+    # without a "+tag"): the guest's email, or the client's account email.
+    email_key = models.CharField(max_length=254, blank=True, db_index=True)
     # The zone the person chose when booking: their emails show times in it.
     person_timezone = models.CharField(max_length=64, default="UTC")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.HELD)
@@ -138,6 +141,64 @@ class Booking(models.Model):
     @property
     def duration(self) -> dt.timedelta:
         return self.end - self.start
+
+
+class AddressLock(models.Model):
+    """One row per email address that has booked (services.address_key): the booking's
+    transaction locks it (SELECT ... FOR UPDATE) before counting that address's holds and
+    bookings, so two simultaneous bookings from one address cannot both pass the limits."""
+
+    key = models.CharField(max_length=254, unique=True)
+
+    class Meta:
+        ordering = ("key",)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class ConsultationNotes(models.Model):
+    """The clinician's notes of a consultation, under the shared agenda's headings.
+
+    Private to the clinician unless `shared` (then the person reads them on their
+    consultation page). When the person goes on as a client of this clinician, the notes
+    can become their treatment agreement (services.notes_to_agreement)."""
+
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="agenda_notes")
+    hopes = models.TextField(blank=True)
+    approach = models.TextField(blank=True)
+    frequency = models.TextField(blank=True)
+    # The agreed frequency as one of the treatment agreement's choices (reviews.Frequency).
+    session_frequency = models.CharField(max_length=16, blank=True)
+    fees = models.TextField(blank=True)
+    cancellation = models.TextField(blank=True)
+    confidentiality = models.TextField(blank=True)
+    next_steps = models.TextField(blank=True)
+    shared = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    # When these notes last became the treatment agreement.
+    agreement_written_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "consultation notes"
+
+    def __str__(self) -> str:
+        return f"Notes of consultation {self.booking_id}"
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(
+            (
+                self.hopes,
+                self.approach,
+                self.frequency,
+                self.session_frequency,
+                self.fees,
+                self.cancellation,
+                self.confidentiality,
+                self.next_steps,
+            )
+        )
 
 
 class SlotClaim(models.Model):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import unicodedata
 import zoneinfo
 from dataclasses import dataclass
 from enum import StrEnum
@@ -21,7 +22,7 @@ from typing import Any
 from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -31,9 +32,17 @@ from django_tasks.base import Task
 from therapycheck.core import scheduling
 from therapycheck.web.accounts.models import Person
 from therapycheck.web.audit import log
-from therapycheck.web.booking.models import GRID_MINUTES, Availability, Booking, SlotClaim
+from therapycheck.web.booking.models import (
+    GRID_MINUTES,
+    AddressLock,
+    Availability,
+    Booking,
+    ConsultationNotes,
+    SlotClaim,
+)
 from therapycheck.web.clinic import access
-from therapycheck.web.clinic.models import Membership, Role
+from therapycheck.web.clinic.models import Enrolment, Membership, Role
+from therapycheck.web.reviews.models import Agreement
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +54,16 @@ REMINDER_BEFORE = dt.timedelta(hours=24)
 VERIFY_SALT = "therapycheck.booking.verify"
 MANAGE_SALT = "therapycheck.booking.manage"
 ACTIVE = (Booking.Status.HELD, Booking.Status.CONFIRMED)
+# Limits per email address (counted by address_key, checked under a lock on that address
+# inside the booking's transaction). A guest holds a time before proving the address is
+# theirs, so without a limit one person could block a specialist's whole diary, or every
+# specialist's, without answering a single email. Two holds at once is enough to keep a
+# second option while deciding.
+HOLDS_PER_ADDRESS = 2
+# The free consultation is one first meeting: one coming up (held or confirmed) per
+# specialist per address, not a series of free sessions. Moving it to another time is
+# always possible by its link.
+UPCOMING_PER_SPECIALIST = 1
 
 
 class SlotTaken(Exception):
@@ -53,6 +72,15 @@ class SlotTaken(Exception):
 
 class NotBookable(ValueError):
     """The time is not on offer (outside the hours, too soon, past the cap, not on the grid)."""
+
+
+class AddressLimit(NotBookable):
+    """This email address already has as many holds or bookings as it may (see the limits
+    above). `reason`: "holds" or "specialist"."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class NotAllowed(Exception):
@@ -254,17 +282,19 @@ def book(
     now = now or timezone.now()
     start = start.astimezone(dt.UTC)
     release_expired_holds(now)
-    if guest is not None and _waiting_hold(guest.email, now):
-        # One unconfirmed hold per address: a guest cannot block many times without
-        # answering a single email.
-        raise NotBookable(
-            "You already have a booking waiting for confirmation. Open the link we emailed "
-            f"you, or wait up to {HOLD_MINUTES} minutes for it to run out."
-        )
     availability = check_bookable(member, start, now=now)
     end = start + dt.timedelta(minutes=CONSULTATION_MINUTES)
+    if guest is not None:
+        key = address_key(guest.email)
+    else:
+        user = getattr(person, "user", None)
+        key = address_key(str(getattr(user, "email", "") or ""))
     try:
         with transaction.atomic():
+            # Checked here, under the address's lock, not before the transaction: two
+            # simultaneous bookings from one address queue for the lock and the second
+            # counts the first.
+            _within_address_limits(member, key, person=person, now=now)
             booking = Booking.objects.create(
                 clinician=member,
                 start=start,
@@ -272,6 +302,7 @@ def book(
                 person=person,
                 guest_name=guest.name if guest else "",
                 guest_email=guest.email if guest else "",
+                email_key=key,
                 person_timezone=person_timezone,
                 status=Booking.Status.CONFIRMED if person else Booking.Status.HELD,
                 hopes=hopes,
@@ -287,6 +318,70 @@ def book(
         raise SlotTaken("That time was just taken.") from None
     transaction.on_commit(lambda: _after_booking(booking.pk))
     return booking
+
+
+def address_key(email: str) -> str:
+    """The address the limits count by: lower case and without a "+tag" ("Robin+x@Mail.org"
+    and "robin@mail.org" are one mailbox). Empty for no address."""
+    text = unicodedata.normalize("NFKC", email).strip().casefold()
+    local, at, domain = text.rpartition("@")
+    if not at or not local or not domain:
+        return text
+    local = local.split("+", 1)[0] or local
+    return f"{local}@{domain}"
+
+
+def _lock_address(key: str) -> None:
+    """Lock the address's row for the rest of the transaction (made on first use).
+
+    On PostgreSQL a second transaction's SELECT ... FOR UPDATE waits here until the first
+    commits; SQLite's IMMEDIATE transactions already run one at a time."""
+    AddressLock.objects.get_or_create(key=key)
+    AddressLock.objects.select_for_update().filter(key=key).first()
+
+
+def _live(now: dt.datetime) -> Q:
+    """Bookings still coming up: confirmed, or held and not yet run out."""
+    return Q(end__gt=now) & (
+        Q(status=Booking.Status.CONFIRMED) | Q(status=Booking.Status.HELD, hold_expires_at__gt=now)
+    )
+
+
+def _within_address_limits(
+    member: Membership, key: str, *, person: Person | None, now: dt.datetime
+) -> None:
+    """Raise AddressLimit when this address (or client) may not book this now."""
+    mine = Q(person=person) if person is not None else Q(pk__in=[])
+    if key:
+        _lock_address(key)
+        mine |= Q(email_key=key)
+    elif person is None:
+        return
+    live = Booking.objects.filter(_live(now)).filter(mine)
+    name = member.display_name
+    if live.filter(clinician=member).count() >= UPCOMING_PER_SPECIALIST:
+        if person is not None:
+            message = (
+                f"You already have a consultation with {name} coming up. The free "
+                "consultation is one first meeting. To change its time, open it from your "
+                "consultations (or the link in its email) and choose another time."
+            )
+        else:
+            message = (
+                f"This email address already has a consultation with {name} booked or "
+                "waiting to be confirmed. The free consultation is one first meeting. "
+                "Please use the link in the email we sent: you can confirm it there, choose "
+                "another time, or cancel it. Then you can book again."
+            )
+        raise AddressLimit(message, "specialist")
+    if person is None and live.filter(status=Booking.Status.HELD).count() >= HOLDS_PER_ADDRESS:
+        raise AddressLimit(
+            f"This email address already has {HOLDS_PER_ADDRESS} times waiting to be "
+            "confirmed. Please open the emails we sent: confirm the time you want, or cancel "
+            f"one by the link in its email. A time that is not confirmed is released after "
+            f"{HOLD_MINUTES} minutes.",
+            "holds",
+        )
 
 
 def _within_cap(
@@ -314,12 +409,6 @@ def _within_cap(
     )
     if taken >= availability.daily_cap:
         raise NotBookable("That day is fully booked. Please choose another day.")
-
-
-def _waiting_hold(email: str, now: dt.datetime) -> bool:
-    return Booking.objects.filter(
-        guest_email__iexact=email, status=Booking.Status.HELD, hold_expires_at__gt=now
-    ).exists()
 
 
 def _after_booking(pk: int) -> None:
@@ -720,3 +809,196 @@ def send_reminder(pk: int, start_iso: str, now: dt.datetime | None = None) -> st
         booking.reminder_sent_at = now
         booking.save(update_fields=["reminder_sent_at"])
     return send_email(pk, "reminder")
+
+
+# --- the consultation's notes and the treatment agreement -------------------------------------
+
+# A new treatment agreement made from the notes gets its first review this far ahead; the
+# clinician changes it (and picks the questionnaires) on the agreement page.
+NEW_AGREEMENT_REVIEW = dt.timedelta(weeks=6)
+
+
+class NoAgreement(Exception):
+    """The notes cannot become a treatment agreement (yet): the message says why."""
+
+
+def notes_of(booking: Booking) -> ConsultationNotes | None:
+    return ConsultationNotes.objects.filter(booking=booking).first()
+
+
+def draft_notes(booking: Booking) -> ConsultationNotes:
+    """The saved notes, or unsaved ones started from what the agenda already says."""
+    found = notes_of(booking)
+    if found is not None:
+        return found
+    availability = availability_of(booking.clinician)
+    return ConsultationNotes(
+        booking=booking,
+        hopes=booking.hopes,
+        approach=availability.approach,
+        frequency=availability.frequency,
+        fees=availability.fees,
+    )
+
+
+NOTE_FIELDS = (
+    "hopes",
+    "approach",
+    "frequency",
+    "session_frequency",
+    "fees",
+    "cancellation",
+    "confidentiality",
+    "next_steps",
+    "shared",
+)
+
+
+def save_notes(
+    user: Any,
+    booking: Booking,
+    notes: ConsultationNotes,
+    *,
+    http_request: HttpRequest | None = None,
+) -> ConsultationNotes:
+    """Store the clinician's notes (only the booking's own clinician; audited when the
+    person is a client with a record)."""
+    if booking_for(user, booking.pk) is None:
+        raise NotAllowed("no such booking")
+    # update_or_create, not save(): two quick presses of "Save" must not both try to
+    # insert the booking's one row (the second would fail on the unique booking).
+    values = {name: getattr(notes, name) for name in NOTE_FIELDS}
+    notes, _ = ConsultationNotes.objects.update_or_create(booking=booking, defaults=values)
+    if booking.person is not None:
+        log.record(
+            http_request,
+            booking.person,
+            "change",
+            f"notes of consultation {booking.pk} saved"
+            + (" (shared with the person)" if notes.shared else ""),
+            user=user,
+        )
+    return notes
+
+
+def agreement_client(user: Any, booking: Booking) -> Person | None:
+    """The person whose treatment agreement the notes may become: a client enrolled in the
+    clinician's clinic who shares with this clinician through an active care link (decided by
+    clinic/access.py). None for a guest or someone who is not (yet) their client."""
+    member = access.membership_of(user)
+    person = _person_of_booking(booking)
+    if member is None or person is None or member.pk != booking.clinician_id:
+        return None
+    enrolment = Enrolment.objects.filter(person=person).first()
+    if enrolment is None or enrolment.clinic_id != member.clinic_id:
+        return None
+    if not access.links_to(user, person).filter(clinician=member).exists():
+        return None
+    return person
+
+
+def _person_of_booking(booking: Booking) -> Person | None:
+    """The client who booked; for a guest, the person who later joined with the same email
+    address (the guest proved it by confirming; the account's address is verified)."""
+    if booking.person is not None:
+        return booking.person
+    if booking.confirmed_at is None or not booking.guest_email:
+        return None
+    from allauth.account.models import EmailAddress
+
+    owners = EmailAddress.objects.filter(email__iexact=booking.guest_email, verified=True)
+    return Person.objects.filter(user_id__in=owners.values("user_id")).first()
+
+
+NOTES_HEADINGS = (
+    ("hopes", "What the person hopes for"),
+    ("approach", "How we will work, and why"),
+    ("frequency", "How often"),
+    ("fees", "Fees"),
+    ("cancellation", "Cancelling"),
+    ("confidentiality", "Confidentiality"),
+    ("next_steps", "What happens next"),
+)
+
+
+def notes_items(notes: ConsultationNotes) -> list[AgendaItem]:
+    """The written notes under the agenda's headings (empty headings left out)."""
+    from therapycheck.web.reviews.models import Frequency
+
+    items = []
+    for name, title in NOTES_HEADINGS:
+        text = str(getattr(notes, name)).strip()
+        if name == "frequency" and notes.session_frequency in Frequency.values:
+            agreed = str(Frequency(notes.session_frequency).label)
+            text = f"{text} ({agreed})" if text else agreed
+        if text:
+            items.append(AgendaItem(title, text))
+    return items
+
+
+def notes_to_agreement(
+    user: Any,
+    booking: Booking,
+    *,
+    http_request: HttpRequest | None = None,
+    today: dt.date | None = None,
+) -> Agreement:
+    """Create or update the client's treatment agreement from the consultation's notes:
+    goals from "what the person hopes for", how often from the frequency chosen. An existing
+    agreement keeps its questionnaires and review date; a new one has no questionnaires yet
+    and a review NEW_AGREEMENT_REVIEW ahead. Audited. Raises NotAllowed or NoAgreement."""
+    from therapycheck.web.reviews.models import Frequency
+
+    if booking_for(user, booking.pk) is None:
+        raise NotAllowed("no such booking")
+    person = agreement_client(user, booking)
+    if person is None:
+        raise NoAgreement(
+            "These notes can become a treatment agreement only once the person is a client "
+            "of this clinic and shares with you."
+        )
+    notes = notes_of(booking)
+    if notes is None or not notes.hopes.strip():
+        raise NoAgreement("First write and save what the person hopes for: it becomes the goals.")
+    if notes.session_frequency not in Frequency.values:
+        raise NoAgreement("First choose and save how often you will meet, for the agreement.")
+    member = access.membership_of(user)
+    assert member is not None  # booking_for found it: the user is this booking's clinician
+    today = today or timezone.localdate()
+    try:
+        return _write_agreement(user, booking, notes, person, member, http_request, today)
+    except IntegrityError:
+        # Someone made the client's one agreement at the same moment: update that one.
+        return _write_agreement(user, booking, notes, person, member, http_request, today)
+
+
+def _write_agreement(
+    user: Any,
+    booking: Booking,
+    notes: ConsultationNotes,
+    person: Person,
+    member: Membership,
+    http_request: HttpRequest | None,
+    today: dt.date,
+) -> Agreement:
+    from therapycheck.web.reviews import services as reviews
+
+    with transaction.atomic():
+        agreement = Agreement.objects.select_for_update().filter(person=person).first()
+        created = agreement is None
+        if agreement is None:
+            agreement = Agreement(
+                person=person, measures=[], next_review=today + NEW_AGREEMENT_REVIEW
+            )
+        agreement.goals = notes.hopes.strip()
+        agreement.session_frequency = notes.session_frequency
+        reviews.save_agreement(agreement, person, member)
+        ConsultationNotes.objects.filter(pk=notes.pk).update(agreement_written_at=timezone.now())
+        log.record(
+            http_request,
+            person,
+            "create" if created else "change",
+            f"treatment agreement written from the notes of consultation {booking.pk}",
+            user=user,
+        )
+    return agreement

@@ -13,6 +13,8 @@ urlpatterns = [
     path("b/<int:pk>/", views.detail, name="detail"),
     path("b/<int:pk>/outcome/", views.outcome, name="outcome"),
     path("b/<int:pk>/cancel/", views.clinician_cancel, name="clinician_cancel"),
+    path("b/<int:pk>/notes/", views.notes, name="notes"),
+    path("b/<int:pk>/agreement/", views.use_notes, name="use_notes"),
     # Public (login_not_required): free times, booking, and the signed links.
     path("with/<int:member_id>/", views.slots, name="slots"),
     path("with/<int:member_id>/book/", views.book, name="book"),

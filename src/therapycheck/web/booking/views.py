@@ -20,8 +20,8 @@ from django.views.decorators.http import require_POST
 from therapycheck.core.scheduling import Slot
 from therapycheck.web.audit import log
 from therapycheck.web.booking import services
-from therapycheck.web.booking.forms import AvailabilityForm, BookForm
-from therapycheck.web.booking.models import Booking
+from therapycheck.web.booking.forms import AvailabilityForm, BookForm, NotesForm
+from therapycheck.web.booking.models import Booking, ConsultationNotes
 from therapycheck.web.clinic import access
 from therapycheck.web.clinic.models import Membership
 
@@ -154,6 +154,9 @@ def book(request: HttpRequest, member_id: int) -> HttpResponse:
             problem="Sorry, that time was just taken by someone else. Here are the other times.",
             status=409,
         )
+    except services.AddressLimit as exc:
+        # Not a mistake in the form: say calmly what to do, and keep every answer.
+        return _book_page(request, member, start, zone, form, limit=str(exc), status=409)
     except services.NotBookable as exc:
         return _slots_page(request, member, problem=str(exc), status=409)
     if booking.status == Booking.Status.HELD:
@@ -166,7 +169,14 @@ def book(request: HttpRequest, member_id: int) -> HttpResponse:
 
 
 def _book_page(
-    request: HttpRequest, member: Membership, start: dt.datetime, zone: str, form: BookForm
+    request: HttpRequest,
+    member: Membership,
+    start: dt.datetime,
+    zone: str,
+    form: BookForm,
+    *,
+    limit: str = "",
+    status: int = 200,
 ) -> HttpResponse:
     availability = services.availability_of(member)
     return render(
@@ -183,7 +193,9 @@ def _book_page(
             "same_zone": zone == availability.timezone,
             "minutes": services.CONSULTATION_MINUTES,
             "guest": "name" in form.fields,
+            "limit": limit,
         },
+        status=status,
     )
 
 
@@ -256,15 +268,24 @@ def _consultation_context(booking: Booking, viewer_zone: str) -> dict[str, Any]:
 @login_not_required
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     booking = _open(token, "manage")
+    shared = _shared_notes(booking)
     context = _consultation_context(booking, booking.person_timezone)
     context.update(
         {
             "token": token,
             "can_change": services.can_change_by_link(booking),
             "side": "person",
+            "shared_notes": shared,
+            "shared_notes_items": services.notes_items(shared) if shared else [],
         }
     )
     return render(request, "booking/consultation.html", context)
+
+
+def _shared_notes(booking: Booking) -> ConsultationNotes | None:
+    """The clinician's notes, only when they chose to share them with the person."""
+    found = services.notes_of(booking)
+    return found if found is not None and found.shared and not found.is_empty else None
 
 
 @login_not_required
@@ -425,9 +446,59 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     booking = _own_booking(request, pk)
     if booking.person is not None:
         log.record(request, booking.person, "view", f"consultation {booking.pk}")
+    return _detail_page(request, booking, NotesForm(instance=services.draft_notes(booking)))
+
+
+def _detail_page(
+    request: HttpRequest, booking: Booking, notes_form: NotesForm, *, status: int = 200
+) -> HttpResponse:
     context = _consultation_context(booking, services.availability_of(booking.clinician).timezone)
-    context.update({"side": "clinician", "started": timezone.now() >= booking.start})
-    return render(request, "booking/consultation.html", context)
+    saved = services.notes_of(booking)
+    context.update(
+        {
+            "side": "clinician",
+            "started": timezone.now() >= booking.start,
+            "notes_form": notes_form,
+            "saved_notes": saved,
+            "agreement_client": services.agreement_client(request.user, booking),
+            "agreement_written": (
+                services.when_text(saved.agreement_written_at, context["own_zone"])
+                if saved is not None and saved.agreement_written_at
+                else ""
+            ),
+        }
+    )
+    return render(request, "booking/consultation.html", context, status=status)
+
+
+@require_POST
+def notes(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = _own_booking(request, pk)
+    form = NotesForm(request.POST, instance=services.draft_notes(booking))
+    if not form.is_valid():
+        return _detail_page(request, booking, form, status=400)
+    saved = services.save_notes(
+        request.user, booking, form.save(commit=False), http_request=request
+    )
+    shared = "The person can read them." if saved.shared else "They are not shared."
+    messages.success(request, f"Your notes are saved. {shared}")
+    return HttpResponseRedirect(reverse("booking:detail", args=[pk]) + "#notes-heading")
+
+
+@require_POST
+def use_notes(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = _own_booking(request, pk)
+    try:
+        services.notes_to_agreement(request.user, booking, http_request=request)
+    except services.NoAgreement as exc:
+        messages.error(request, str(exc))
+        return HttpResponseRedirect(reverse("booking:detail", args=[pk]) + "#agreement-heading")
+    messages.success(
+        request,
+        f"The treatment agreement of {booking.who} now has these goals and this frequency. "
+        "They can read it on their own pages.",
+    )
+    return HttpResponseRedirect(reverse("booking:detail", args=[pk]) + "#agreement-heading")
 
 
 @require_POST

@@ -2,7 +2,8 @@
 
 Adds a profile, clearly labelled as made up, to each demo clinician of the demo clinic
 (made by `demo_clinic`), published, with the licence of two of them checked by the demo
-clinic's admin. Run again, it changes nothing that exists: idempotent.
+clinic's admin, and weekly consultation hours to each one who takes new clients, so the
+directory shows free times to book. Run again, it changes nothing that exists: idempotent.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from therapycheck.web.clinic.models import Clinic, Role
+from therapycheck.web.booking.models import Availability
+from therapycheck.web.clinic.models import Clinic, Membership, Role
 from therapycheck.web.directory.choices import Checked, Format
 from therapycheck.web.directory.models import SpecialistProfile
 
@@ -81,6 +83,44 @@ PROFILES: dict[str, dict[str, Any]] = {
 }
 
 
+def _weekdays(*windows: tuple[str, str]) -> list[dict[str, Any]]:
+    return [
+        {"weekday": day, "start": start, "end": end} for day in range(5) for start, end in windows
+    ]
+
+
+# Free-consultation hours (London time) of the demo clinicians who take new clients: every
+# weekday, so a demo started on any day shows times within the next days.
+HOURS: dict[str, dict[str, Any]] = {
+    "ada.clinician@riverside.example.org": {
+        "weekly": _weekdays(("09:00", "12:00"), ("14:00", "17:00")),
+        "buffer_after_minutes": 10,
+        "approach": "Structured sessions: we agree goals, practise skills between sessions "
+        "and check progress with short questionnaires (made-up demo text).",
+        "frequency": "Weekly at first, for about 12 sessions",
+        "fees": "£80 a session, sliding scale from £40 (fictional)",
+    },
+    "ben.clinician@riverside.example.org": {
+        "weekly": _weekdays(("10:00", "16:00")),
+        "approach": "Person-centred: you lead, and we explore patterns at your pace "
+        "(made-up demo text).",
+        "frequency": "Weekly or every two weeks",
+        "fees": "£50 a session, sliding scale from £25 (fictional)",
+    },
+}
+
+
+def add_hours(member: Membership) -> bool:
+    """Give a demo clinician consultation hours, once (never over hours they set)."""
+    spec = HOURS.get(member.user.email)
+    if spec is None or Availability.objects.filter(clinician=member).exists():
+        return False
+    Availability.objects.create(
+        clinician=member, timezone="Europe/London", is_open=True, min_notice_minutes=24 * 60, **spec
+    )
+    return True
+
+
 class Command(BaseCommand):
     help = "Add fictional, labelled directory profiles to the demo clinic (idempotent)."
 
@@ -94,9 +134,10 @@ class Command(BaseCommand):
         if clinic is None:
             raise CommandError("No demo clinic yet: run `demo_clinic` first.")
         admin = clinic.members.filter(role=Role.ADMIN).order_by("pk").first()
-        made = 0
+        made = hours = 0
         with transaction.atomic():
             for member in clinic.members.filter(role=Role.CLINICIAN).select_related("user"):
+                hours += add_hours(member)
                 spec = PROFILES.get(member.user.email)
                 if spec is None or SpecialistProfile.objects.filter(membership=member).exists():
                     continue
@@ -110,3 +151,4 @@ class Command(BaseCommand):
                 profile.save()
                 made += 1
         self.stdout.write(f"Directory: {made} demo profile(s) added.")
+        self.stdout.write(f"Consultations: hours added for {hours} demo specialist(s).")
