@@ -17,6 +17,7 @@ from therapycheck.web.reports.services import TOP_FINDINGS, build_report
 
 from ..web.reports.heavy import heavy_report
 from .conftest import Session
+from .test_charts_print import save_with_picture
 
 PAPER = ("A4", "Letter")
 # Anything printed smaller than this is too small to read comfortably (about 9pt = 12px).
@@ -38,10 +39,13 @@ SMALLEST_FONT = """() => {
 }"""
 
 
-def _print(session: Session, paper: str) -> PdfReader:
+def _print(session: Session, paper: str, keep: str = "") -> PdfReader:
+    """The page as Chromium prints it; `keep` names a copy (and a PNG) in test-artifacts/."""
     page = session.page
     page.emulate_media(media="print")
     body = page.pdf(format=paper, print_background=True)
+    if keep:
+        save_with_picture(body, keep)
     return PdfReader(io.BytesIO(body))
 
 
@@ -66,7 +70,8 @@ def test_the_print_view_fits_one_page_on_a4_and_letter_with_heavy_data(
     session.goto("/report/print/")
     session.audit(f"report-print-{'crisis' if crisis else 'calm'}", screenshots=False)
     for paper in PAPER:
-        reader = _print(session, paper)
+        kind = "crisis" if crisis else "calm"
+        reader = _print(session, paper, keep=f"report-print-heavy-{kind}-{paper}")
         assert len(reader.pages) == 1, f"{paper}: {len(reader.pages)} pages"
         text = _flat(reader)
         assert "My scores" in text and "What I want to talk about" in text

@@ -28,7 +28,8 @@ def test_it_shows_one_chart_per_instrument_with_status_and_table(
 ) -> None:
     make_measurement("gad7", [2] * 7, 1)
     html = client.get("/progress/").content.decode()
-    assert html.count('<svg xmlns="http://www.w3.org/2000/svg"') == 2
+    # Two drawings per chart (phone and wide, tracking.charts.screen_charts_html).
+    assert html.count('<svg xmlns="http://www.w3.org/2000/svg"') == 2 * 2
     assert html.index('id="p-phq9"') < html.index('id="p-gad7"')
     # With the dates (issue 12: progress by session numbers and dates where given), since
     # the page reads the series with the dates the scores were taken on.

@@ -34,7 +34,7 @@ from therapycheck.web.clinic.alert_states import (
     states_of,
 )
 from therapycheck.web.clinic.caseload import keyed_alerts
-from therapycheck.web.tracking.charts import progress_chart_svg
+from therapycheck.web.tracking.charts import screen_charts_html
 from therapycheck.web.tracking.models import JournalEntry, Measurement
 
 
@@ -188,7 +188,7 @@ def _measures(
         status, classification = series_progress(
             instrument, points, (models or {}).get(instrument_id)
         )
-        svg = progress_chart_svg(
+        svg = screen_charts_html(
             instrument,
             points,
             status=status,

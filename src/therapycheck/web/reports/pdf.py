@@ -40,10 +40,18 @@ GRID = (200, 205, 210)
 BODY, BODY_LH = 10.0, 4.2
 SMALL, SMALL_LH = 9.0, 3.9
 LETTER_COUNTRIES = frozenset({"US", "CA"})
-# Chart size in SVG units for the PDF's small multiples (see _chart): always 300 across,
-# and the tallest of these heights that lets the report fit one page.
-PDF_CHART_WIDTH = 300
-CHART_HEIGHTS = (150, 110, 90, 76, 70)
+# Chart size in SVG units for the PDF's small multiples (see _chart): always 360 across,
+# and the tallest of these heights that lets the report fit one page (a report with room
+# to spare gets taller charts rather than half a page left empty).
+PDF_CHART_WIDTH = 360
+CHART_HEIGHTS = (276, 228, 180, 132, 108, 91, 84)
+# The charts' key, once under all of them (the charts are drawn without their own), in
+# words rather than symbols, so it reads the same in the built-in font.
+CHART_KEY = (
+    "Charts: score by session. Open circle: first score; green diamond: reliably better, "
+    "red triangle: reliably worse than the first; dashed lines: reliable change; "
+    "shading: the questionnaire's severity bands, named on the right."
+)
 _NOT_DRAWN = re.compile(r"<(title|desc)\b[^>]*>.*?</\1>", re.DOTALL)
 CONTINUED = " (continued in the app)"
 
@@ -114,13 +122,15 @@ def render_pdf(data: ReportData, *, compress: bool = True) -> bytes:
 
     The charts take the room the page has: they are drawn as tall as CHART_HEIGHTS allows
     while everything still fits one page (a crisis section may need more than one page
-    on its own; then the lowest charts are used)."""
+    on its own; then the lowest charts are used). The charts' key goes last: only when
+    the lowest charts with it would not fit is it left out."""
+    tries = [(height, True) for height in CHART_HEIGHTS] + [(CHART_HEIGHTS[-1], False)]
     pdf = _render(data, CHART_HEIGHTS[0], compress=compress)
-    for height in CHART_HEIGHTS[1:]:
+    for height, key in tries[1:]:
         if pdf.page_no() == 1:
             break
         _close_fonts(pdf)
-        pdf = _render(data, height, compress=compress)
+        pdf = _render(data, height, compress=compress, key=key)
     return bytes(pdf.output())
 
 
@@ -132,14 +142,14 @@ def _close_fonts(pdf: ReportPDF) -> None:
             ttfont.close()
 
 
-def _render(data: ReportData, chart_height: int, *, compress: bool) -> ReportPDF:
+def _render(data: ReportData, chart_height: int, *, compress: bool, key: bool = True) -> ReportPDF:
     pdf = _new_pdf(compress=compress, paper=page_format(data))
     pdf.chart_height = chart_height
     if data.safety is not None:
         _safety(pdf, data.safety)
     _title(pdf, data)
     _risk(pdf, data)
-    _scores(pdf, data)
+    _scores(pdf, data, key=key)
     _findings(pdf, data)
     if data.safety is not None and data.actions:
         _actions_and_note_side_by_side(pdf, data)
@@ -290,7 +300,7 @@ def _risk(pdf: ReportPDF, data: ReportData) -> None:
         )
 
 
-def _scores(pdf: ReportPDF, data: ReportData) -> None:
+def _scores(pdf: ReportPDF, data: ReportData, *, key: bool = True) -> None:
     _heading(pdf, "My scores")
     if not data.instruments:
         _text(
@@ -308,6 +318,8 @@ def _scores(pdf: ReportPDF, data: ReportData) -> None:
                 _instrument(pdf, summary)
                 ends.append(pdf.get_y())
         pdf.set_y(max(ends) + 1)
+    if key and any(len(s.points) > 1 for s in data.instruments):
+        _text(pdf, CHART_KEY, size=SMALL, muted=True)
 
 
 def _signed(value: float) -> str:
@@ -333,9 +345,10 @@ def _instrument(pdf: ReportPDF, s: InstrumentSummary) -> None:
 def _chart(pdf: ReportPDF, s: InstrumentSummary) -> None:
     """The screen's SVG chart (bands, reliable-change lines, markers) at the column's width.
 
-    At PDF_CHART_WIDTH units across a half-page column (about 8.9 cm) the chart's smallest
-    text prints at about 9.5 pt. fpdf2 draws SVG itself; the <title> and <desc> (for screen
-    readers on the web page) are left out because fpdf2 has no use for them.
+    At PDF_CHART_WIDTH units across a half-page column (about 8.9 cm) the chart's text
+    (14 units and more) prints at about 9.8 pt or larger. fpdf2 draws SVG itself; the
+    <title> and <desc> (for screen readers on the web page) are left out because fpdf2 has
+    no use for them.
     """
     from therapycheck.core.instruments import get_instrument
     from therapycheck.web.tracking.charts import progress_chart_svg

@@ -34,9 +34,11 @@ _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 # How many next steps from the check-up's plan the one-page report lists.
 TOP_ACTIONS = 3
 # Chart size (SVG user units) for the printed report's small multiples, drawn without
-# their own key (the page explains it once): at about 8.5 cm wide on paper the smallest
-# text in the chart (12 units, the bands' names) prints at about 9.6 pt, above the 9 pt
-# floor, and the axis labels (14 units) at about 11 pt.
+# their own key (the page explains it once): at about 8.5 cm wide on paper the chart's
+# text (14 units, the bands' names; 15, the axes) prints at about 11 pt, and read on a
+# screen (one chart per row below 768 px, reports/print.css) it is never shown narrower
+# than 300 px, so never below 14 px. The bands' names stand right of the plot; a short
+# chart names the bands of the latest and first scores first (tracking.charts).
 PRINT_CHART_SIZE = (300, 80)
 # With one row of charts (two questionnaires or fewer) and no crisis section the page has
 # room for taller charts, tall enough for the bands' names.
@@ -271,11 +273,12 @@ def _chart(
     status: SeriesStatus | None,
     size: tuple[int, int] | None = None,
 ) -> str:
-    from therapycheck.web.tracking.charts import progress_chart_svg
+    from therapycheck.web.tracking.charts import progress_chart_svg, screen_charts_html
 
     try:
         if size is None:
-            return progress_chart_svg(
+            # The report page on a screen: phone and wide drawings, as the progress page.
+            return screen_charts_html(
                 inst, list(points), status=status, id_prefix=f"report-{inst.id}"
             )
         width, height = size

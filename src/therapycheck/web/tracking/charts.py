@@ -7,10 +7,17 @@
   the words never disagree);
 - the expected range of similar clients when a model is given (`core.trajectory`).
 
+The bands' names stand in a column to the right of the plot (the "gutter"), never on it,
+so the line and its points can never cover them, whatever the scores.
+
+Text is never shrunk below its size on a screen: `screen_charts_html` draws the chart twice,
+narrow for phones and wide for larger screens, each shown at its own size (one SVG unit is
+one CSS pixel) and picked by CSS (tracking/charts.css); no text is smaller than 14 units.
+
 The SVG carries a <title> and <desc> so screen readers get the same story in words; every
 piece of text is escaped, so the result is safe to mark_safe. Colours are presentation
 attributes (not inline styles), which the strict Content-Security-Policy allows. The
-report app reuses this for its printable report.
+report app reuses this for its printable report and its PDF.
 """
 
 from __future__ import annotations
@@ -35,20 +42,42 @@ BETTER = "#1b6e3a"
 WORSE = "#a4262c"
 EXPECTED_FILL = "#c9d6e3"
 
-_MARGIN_LEFT = 40
-_MARGIN_RIGHT = 12
-_MARGIN_TOP = 12
-_AXIS_BOTTOM = 44  # session numbers and the "Session" title under the plot
-_LEGEND_ROW = 20
-_FONT = 16
-_SMALL_FONT = 13
+# Text sizes in SVG units. Shown at one unit per CSS pixel (screen_charts_html), no text
+# is smaller than 14 px; printed, 14 units of a 300-unit chart across a half page are
+# about 11 pt.
+_FONT = 15  # the axes' numbers, the "Session" title and the key
+_BAND_FONT = 14  # the bands' names
 # Roughly how wide one character of the chart's sans-serif text is, per unit of font size;
 # used to keep labels from running into each other (a little generous on purpose).
 _CHAR_WIDTH = 0.6
+_MARGIN_RIGHT = 12  # a chart without bands: room for the last session's number
+_MARGIN_TOP = 12
+_BARE_TOP = 10  # without a key: room for the top number's upper half
+# Points sit this far inside the plot's left and right edges, so a marker (7 units across
+# its centre) never reaches the y axis' numbers or the bands' names.
+_PAD = 9
+# A marker reaches 7 units below the lowest score: the session numbers start below it.
+_TICK_BASELINE = 8 + _FONT
+_AXIS_BOTTOM = _TICK_BASELINE + _FONT + 12  # session numbers and the "Session" title
+_BARE_BOTTOM = _TICK_BASELINE + 5  # session numbers only (the printed small multiples)
+_LEGEND_ROW = _FONT + 6
+# The bands' names: their column starts this far right of the plot, may take about this
+# share of the chart's width (longer names wrap onto a second line), one line this tall.
+_GUTTER_GAP = 10
+_GUTTER_SHARE = 0.32
+_BAND_LINE = _BAND_FONT + 3
+_BAND_NAME_GAP = 3  # between two names in the column
 # Text never comes closer than this to the next label on the y axis.
 _LABEL_GAP = _FONT + 3
 # The least height of the plot area (its two end labels fit, with room between).
 _MIN_PLOT = 2 * _LABEL_GAP + 6
+
+# The two drawings of screen_charts_html: (width, height) in units = CSS pixels. The phone
+# one fits a 360 px screen (330 px inside the page's margins) at full size; the wide one
+# fits the progress page's column (34rem) from 641 px up, where tracking/charts.css
+# switches to it.
+PHONE_SIZE = (320, 340)
+WIDE_SIZE = (540, 340)
 
 
 class SessionRangeLike(Protocol):
@@ -83,7 +112,8 @@ class _Frame:
 
     def x(self, session: float) -> float:
         span = max(self.last_session - self.first_session, 1)
-        return self.x0 + (session - self.first_session) / span * (self.x1 - self.x0)
+        inner = self.x1 - self.x0 - 2 * _PAD
+        return self.x0 + _PAD + (session - self.first_session) / span * inner
 
     def y(self, score: float) -> float:
         span = max(self.high_score - self.low_score, 1e-9)
@@ -99,13 +129,15 @@ def progress_chart_svg(
     height: int = 320,
     id_prefix: str | None = None,
     legend: bool = True,
+    variant: str = "",
 ) -> str:
     """One instrument's scores by session as an accessible, self-contained SVG string.
 
-    The default size is drawn for a phone: at 400 units wide the whole chart, the latest
-    session included, fits a 360 px screen with legible text and never needs scrolling.
+    The SVG's width and height are `width` x `height` CSS pixels, so shown at its own size
+    its text has its own size (a page's CSS may still stretch it, as print does).
     `legend=False` leaves out the key and the "Session" title (the printed report explains
-    them once, under all the charts).
+    them once, under all the charts). `variant` ("phone" or "wide") names the drawing in
+    its class, for the CSS that picks one (see screen_charts_html).
     """
     inst = get_instrument(instrument) if isinstance(instrument, str) else instrument
     series = core_change.sort_points([_as_point(p) for p in points])
@@ -113,15 +145,18 @@ def progress_chart_svg(
         raise ValueError("a chart needs at least one score")
     ranges = _ranges(expected)
     uid = _safe_id(id_prefix or f"chart-{inst.id}")
-    keys = _legend_rows(inst, bool(ranges), width) if legend else []
-    bottom = (_AXIS_BOTTOM + len(keys) * _LEGEND_ROW + 4) if legend else 22
-    top = _MARGIN_TOP if legend else 8
+    left = _left_margin(inst)
+    keys = _legend_rows(inst, bool(ranges), width - left) if legend else []
+    bottom = (_AXIS_BOTTOM + len(keys) * _LEGEND_ROW + 4) if legend else _BARE_BOTTOM
+    top = _MARGIN_TOP if legend else _BARE_TOP
     # Never squash the plot below a readable height: the chart grows instead.
     height = max(height, top + bottom + _MIN_PLOT)
-    frame = _frame(inst, series, ranges, width, height, bottom, top)
+    names = _band_names(inst, width)
+    frame = _frame(inst, series, ranges, width, height, bottom, top, left, _gutter(names))
+    css_class = f"progress-chart chart-{_safe_id(variant)}" if variant else "progress-chart"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="100%" class="progress-chart" role="img" '
+        f'width="{width}" height="{height}" class="{css_class}" role="img" '
         f'aria-labelledby="{uid}-title {uid}-desc" font-family="system-ui, sans-serif" '
         f'font-size="{_FONT}" preserveAspectRatio="xMidYMid meet">',
         f'<title id="{uid}-title">{_e(inst.short_name)} score by session</title>',
@@ -129,13 +164,46 @@ def progress_chart_svg(
         *_bands(inst, frame),
         *_expected(ranges, frame),
         *_reliable_lines(inst, series[0], frame),
-        *_band_labels(inst, series[0], frame),
+        *_band_labels(inst, series, frame, names),
         *_axes(inst, frame, axis_title=legend),
         *_series(inst, series, frame),
         *_legend(keys, frame, height),
         "</svg>",
     ]
     return "\n".join(part for part in parts if part)
+
+
+def screen_charts_html(
+    instrument: Instrument | str,
+    points: Sequence[Point | tuple[int, float]],
+    status: SeriesStatus | None = None,
+    expected: ExpectedLike | Sequence[SessionRangeLike] | None = None,
+    id_prefix: str | None = None,
+) -> str:
+    """The chart for a web page: drawn for a phone and for a larger screen.
+
+    A chart scaled down to fit a phone would shrink its text below a readable size, and one
+    drawn for a phone looks oversized stretched across a laptop. So both drawings are in
+    the page, each shown at its own size (PHONE_SIZE, WIDE_SIZE), and the page's CSS
+    (tracking/charts.css) shows the one that fits: no text under 14 px and nothing to
+    scroll sideways from a 360 px screen up. The hidden one is `display: none`, so a screen
+    reader meets one chart. Each has its own ids, so the page's ids stay unique.
+    """
+    inst = get_instrument(instrument) if isinstance(instrument, str) else instrument
+    base = id_prefix or f"chart-{inst.id}"
+    return "\n".join(
+        progress_chart_svg(
+            inst,
+            points,
+            status=status,
+            expected=expected,
+            width=width,
+            height=height,
+            id_prefix=f"{base}-{variant}",
+            variant=variant,
+        )
+        for variant, (width, height) in (("phone", PHONE_SIZE), ("wide", WIDE_SIZE))
+    )
 
 
 def describe_chart(
@@ -194,15 +262,17 @@ def _frame(
     width: int,
     height: int,
     bottom: int,
-    top: int = _MARGIN_TOP,
+    top: int,
+    left: float,
+    right: float,
 ) -> _Frame:
     sessions = [p.session for p in series] + [r.session for r in ranges]
     first, last = min(sessions), max(sessions)
     if first == last:
         first, last = max(first - 1, 0), first + 1
     return _Frame(
-        x0=_MARGIN_LEFT,
-        x1=width - _MARGIN_RIGHT,
+        x0=left,
+        x1=width - right,
         y0=top,
         y1=height - bottom,
         first_session=first,
@@ -235,37 +305,124 @@ def _bands(inst: Instrument, frame: _Frame) -> list[str]:
     return parts
 
 
-def _band_labels(inst: Instrument, first: Point, frame: _Frame) -> list[str]:
-    """Each band's name at its top right, on a white card so no line runs through it.
+@dataclass(frozen=True)
+class _BandName:
+    """One band's name in the gutter: its lines and where its band is on the y axis."""
 
-    A name is left out when its band is too thin for the text, or when a dashed
-    reliable-change line would run through it and there is no room to move it down.
+    index: int
+    lines: tuple[str, ...]
+    band_top: float
+    band_bottom: float
+
+    @property
+    def height(self) -> float:
+        return len(self.lines) * _BAND_LINE
+
+    @property
+    def middle(self) -> float:
+        return (self.band_top + self.band_bottom) / 2
+
+
+def _band_names(inst: Instrument, width: int) -> list[tuple[str, ...]]:
+    """Each band's name (sorted by score, as _bands), wrapped to the gutter's share."""
+    room = max(int(width * _GUTTER_SHARE / (_CHAR_WIDTH * _BAND_FONT)), 6)
+    return [_wrap(b.label, room) for b in sorted(inst.bands, key=lambda b: b.min)]
+
+
+def _wrap(text: str, room: int) -> tuple[str, ...]:
+    """Words onto lines of at most `room` characters (a longer word keeps its own line)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= room:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return tuple(lines)
+
+
+def _gutter(names: Sequence[tuple[str, ...]]) -> float:
+    """The room right of the plot: the longest line of a band's name, or a small margin."""
+    longest = max((len(line) for lines in names for line in lines), default=0)
+    if not longest:
+        return _MARGIN_RIGHT
+    return _GUTTER_GAP + longest * _CHAR_WIDTH * _BAND_FONT + 2
+
+
+def _band_labels(
+    inst: Instrument, series: Sequence[Point], frame: _Frame, names: Sequence[tuple[str, ...]]
+) -> list[str]:
+    """Each band's name in the gutter right of the plot, beside its band.
+
+    Nothing else is drawn in the gutter, so no line, point or dashed line can cross a name.
+    Names that would touch are moved apart (a thin leader then points to the band). When
+    the chart is too short for all of them, the latest score's band and the first score's
+    keep their names first, then the tallest bands; every band still has its <title>.
     """
-    lines = [frame.y(score) for score, _, _ in _reliable_scores(inst, first)]
-    parts = ['<g class="band-labels">']
     bands = sorted(inst.bands, key=lambda b: b.min)
+    if not bands:
+        return []
+    found = []
     for index, band in enumerate(bands):
         top_score = bands[index + 1].min if index + 1 < len(bands) else inst.max
-        y_top, y_bottom = frame.y(top_score), frame.y(band.min)
-        high = _SMALL_FONT + 4
-        if y_bottom - y_top < high:
-            continue
-        box = y_top + 1
-        if any(box - 2 <= y <= box + high + 2 for y in lines):
-            box = y_bottom - high - 1  # the bottom of the band instead
-            if box < y_top + 1 or any(box - 2 <= y <= box + high + 2 for y in lines):
-                continue
-        text_width = len(band.label) * _CHAR_WIDTH * _SMALL_FONT + 6
-        parts.append(
-            f'<rect x="{frame.x1 - 2 - text_width:.1f}" y="{box:.1f}" '
-            f'width="{text_width:.1f}" height="{high:.1f}" fill="#ffffff" fill-opacity="0.85"/>'
-        )
-        parts.append(
-            f'<text x="{frame.x1 - 5:.1f}" y="{box + high - 4:.1f}" text-anchor="end" '
-            f'fill="{MUTED}" font-size="{_SMALL_FONT}">{_e(band.label)}</text>'
-        )
+        found.append(_BandName(index, names[index], frame.y(top_score), frame.y(band.min)))
+    placed = _stack(_keep(inst, series, found, frame), frame)
+    x = frame.x1 + _GUTTER_GAP
+    parts = ['<g class="band-labels">']
+    for name, top in placed:
+        parts.append('<g class="band-label">')
+        middle = top + name.height / 2
+        if not name.band_top <= middle <= name.band_bottom:
+            parts.append(
+                f'<line x1="{frame.x1 + 1:.1f}" y1="{name.middle:.1f}" x2="{x - 2:.1f}" '
+                f'y2="{middle:.1f}" stroke="{MUTED}" stroke-width="1" class="band-leader"/>'
+            )
+        for number, line in enumerate(name.lines):
+            baseline = top + number * _BAND_LINE + _BAND_FONT - 1
+            parts.append(
+                f'<text x="{x:.1f}" y="{baseline:.1f}" fill="{MUTED}" '
+                f'font-size="{_BAND_FONT}">{_e(line)}</text>'
+            )
+        parts.append("</g>")
     parts.append("</g>")
     return parts
+
+
+def _keep(
+    inst: Instrument, series: Sequence[Point], names: list[_BandName], frame: _Frame
+) -> list[_BandName]:
+    """The names that fit the plot's height, the most useful first (see _band_labels)."""
+    bands = sorted(inst.bands, key=lambda b: b.min)
+    latest, first = inst.band_for(series[-1].score), inst.band_for(series[0].score)
+
+    def rank(name: _BandName) -> tuple[bool, bool, float]:
+        band = bands[name.index]
+        return (band != latest, band != first, name.band_top - name.band_bottom)
+
+    room = frame.y1  # from the chart's top to the plot's bottom (see _stack)
+    kept: list[_BandName] = []
+    used = 0.0
+    for name in sorted(names, key=rank):
+        need = name.height + (_BAND_NAME_GAP if kept else 0)
+        if used + need <= room:
+            kept.append(name)
+            used += need
+    return sorted(kept, key=lambda n: n.middle)
+
+
+def _stack(names: list[_BandName], frame: _Frame) -> list[tuple[_BandName, float]]:
+    """Top edges for the names (top of the chart first): each as near its band's middle as
+    it can be, none touching the next, all between the chart's top and the plot's bottom."""
+    low, high = 0.0, frame.y1
+    tops: list[float] = []
+    for name in names:
+        want = name.middle - name.height / 2
+        floor = tops[-1] + names[len(tops) - 1].height + _BAND_NAME_GAP if tops else low
+        tops.append(max(want, floor))
+    ceiling = high
+    for index in range(len(names) - 1, -1, -1):
+        tops[index] = min(tops[index], ceiling - names[index].height)
+        ceiling = tops[index] - _BAND_NAME_GAP
+    return list(zip(names, tops, strict=True))
 
 
 def _expected(ranges: Sequence[SessionRangeLike], frame: _Frame) -> list[str]:
@@ -325,18 +482,19 @@ def _axes(inst: Instrument, frame: _Frame, *, axis_title: bool = True) -> list[s
     for score in _y_ticks(inst, frame):
         y = frame.y(score)
         parts.append(
-            f'<text x="{frame.x0 - 6:.1f}" y="{y + 4:.1f}" text-anchor="end" fill="{INK}">'
-            f"{_num(score)}</text>"
+            f'<text x="{frame.x0 - 6:.1f}" y="{y + 0.35 * _FONT:.1f}" text-anchor="end" '
+            f'fill="{INK}">{_num(score)}</text>'
         )
     for session in _x_ticks(frame):
         x = frame.x(session)
         parts.append(
-            f'<text x="{x:.1f}" y="{frame.y1 + 16:.1f}" text-anchor="middle" fill="{INK}">'
-            f"{session}</text>"
+            f'<text x="{x:.1f}" y="{frame.y1 + _TICK_BASELINE:.1f}" text-anchor="middle" '
+            f'fill="{INK}">{session}</text>'
         )
     if axis_title:
         parts.append(
-            f'<text x="{(frame.x0 + frame.x1) / 2:.1f}" y="{frame.y1 + 37:.1f}" '
+            f'<text x="{(frame.x0 + frame.x1) / 2:.1f}" '
+            f'y="{frame.y1 + _TICK_BASELINE + _FONT + 6:.1f}" '
             f'text-anchor="middle" fill="{INK}">Session</text>'
         )
     parts.append("</g>")
@@ -361,7 +519,7 @@ def _x_ticks(frame: _Frame) -> list[int]:
     """Session numbers under the axis: evenly spaced, never touching, the latest always."""
     first, last = frame.first_session, frame.last_session
     widest = len(str(last)) * _CHAR_WIDTH * _FONT + 8
-    most = max(int((frame.x1 - frame.x0) // widest), 2)
+    most = max(int((frame.x1 - frame.x0 - 2 * _PAD) // widest), 2)
     step = max(1, -(-(last - first) // most))
     ticks = list(range(first, last + 1, step))
     if ticks[-1] != last:
@@ -430,8 +588,9 @@ def _marker(kind: str, x: float, y: float, point: Point, inst: Instrument) -> st
     )
 
 
-def _legend_rows(inst: Instrument, has_expected: bool, width: int) -> list[list[str]]:
-    """The key's entries, wrapped into rows that fit the chart's width."""
+def _legend_rows(inst: Instrument, has_expected: bool, room: float) -> list[list[str]]:
+    """The key's entries, wrapped into rows that fit `room` (the chart's width right of
+    the y axis' margin, where the key starts)."""
     names = ["first"]
     if inst.reliable_change_points() is not None:
         names += ["reliably better", "reliably worse", "reliable change"]
@@ -439,7 +598,7 @@ def _legend_rows(inst: Instrument, has_expected: bool, width: int) -> list[list[
         names.append("usual range")
     rows: list[list[str]] = [[]]
     used = 0.0
-    room = width - _MARGIN_LEFT - _MARGIN_RIGHT
+    room -= 4
     for name in names:
         need = _legend_width(name)
         if rows[-1] and used + need > room:
@@ -497,6 +656,12 @@ def _legend_item(name: str, x: float, y: float) -> list[str]:
 
 
 # --- small helpers ------------------------------------------------------------------------
+
+
+def _left_margin(inst: Instrument) -> float:
+    """Room for the y axis' longest number and a little space before the axis."""
+    longest = max(len(_num(v)) for v in (inst.min, inst.max, *(b.min for b in inst.bands)))
+    return longest * _CHAR_WIDTH * _FONT + 12
 
 
 def _band_words(inst: Instrument, score: float) -> str:

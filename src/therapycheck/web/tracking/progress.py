@@ -15,7 +15,7 @@ from therapycheck.core.instruments import get_instrument
 from therapycheck.core.instruments.schema import Instrument
 from therapycheck.core.trajectory import Classification, ExpectedResponseModel, series_progress
 from therapycheck.web.accounts.models import Person
-from therapycheck.web.tracking.charts import progress_chart_svg
+from therapycheck.web.tracking.charts import screen_charts_html
 from therapycheck.web.tracking.models import Measurement
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,8 @@ def instrument_progress(instrument: Instrument, rows: list[Measurement]) -> Inst
     points = [Point(r.session_number, r.total, r.taken_on) for r in rows]
     # The same judgement as the report and `therapycheck progress` (core.trajectory).
     status, classification = series_progress(instrument, points, expected_model(instrument.id))
-    svg = progress_chart_svg(
+    # Two drawings, phone and wide; tracking/charts.css shows the one that fits.
+    svg = screen_charts_html(
         instrument,
         points,
         status=status,
