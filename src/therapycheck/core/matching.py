@@ -20,7 +20,12 @@ Soft scores (each point comes with a "why" line that states the fact it rests on
 - measured outcomes (see docs/matching.md): per specialist and concern, the share of clients
   who reliably improved, shrunk toward the clinic's average for that concern with a beta
   prior worth K_PRIOR cases. Used, and shown, only when the specialist has at least
-  MIN_CASES cases for that concern; below that the data neither ranks nor is displayed.
+  MIN_CASES cases for that concern; below that the data neither ranks nor is displayed;
+- free consultation times: the caller works out, from the booking calendar, in which of
+  the person's time bands (TIME_BANDS, in the person's own zone; see `time_bands`) each
+  specialist has a free consultation in the next TIME_WINDOW_DAYS days, and passes those
+  facts in. Times in a band the person asked for add points; a specialist with none in
+  those bands is still listed, with a line that says so.
 
 Ties are broken by name (case-insensitive) then id, so the same input always gives the same
 order. Pure: no Django, no database.
@@ -28,9 +33,11 @@ order. Pure: no Django, no database.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from therapycheck.core.checkup.modalities import Modalities, modalities
 
@@ -50,6 +57,25 @@ PREFERRED_STYLE = 2.0
 TREATS_CONCERN = 2.0
 FINDING_BONUS = 1.0
 OUTCOME_POINTS = 1.0
+TIME_FIT = 2.0
+
+# When a person can meet, in their own time zone. A free consultation belongs to a band
+# when it starts in it: (weekdays, first hour, end hour), Monday = 0. Consultations starting
+# before 06:00 or from 22:00 fall in no band.
+TIME_BANDS: dict[str, tuple[frozenset[int], int, int]] = {
+    "weekday_mornings": (frozenset(range(5)), 6, 12),
+    "weekday_afternoons": (frozenset(range(5)), 12, 17),
+    "weekday_evenings": (frozenset(range(5)), 17, 22),
+    "weekends": (frozenset({5, 6}), 6, 22),
+}
+TIME_BAND_WORDS = {
+    "weekday_mornings": "weekday mornings",
+    "weekday_afternoons": "weekday afternoons",
+    "weekday_evenings": "weekday evenings",
+    "weekends": "weekends",
+}
+# How far ahead free consultation times are looked for (the why-lines say "2 weeks").
+TIME_WINDOW_DAYS = 14
 
 # Which approaches lean towards a clear plan, and which towards open exploration. Our own
 # grouping from the approach descriptions in modalities.yaml; "integrative" fits neither.
@@ -98,6 +124,10 @@ class Needs:
     factors: tuple[str, ...] = ()
     # Display names for ids (concern and language labels); ids are shown when missing.
     labels: Mapping[str, str] = field(default_factory=dict)
+    # When the person can meet (TIME_BANDS ids) and their IANA time zone, named in the
+    # why-lines; the bands themselves are worked out by the caller (`time_bands`).
+    times: tuple[str, ...] = ()
+    time_zone: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,6 +163,31 @@ def clinic_rates(outcomes: Mapping[tuple[int, str], Cases]) -> dict[str, float]:
         pair[0] += c.improved
         pair[1] += c.cases
     return {concern: s / n for concern, (s, n) in totals.items() if n > 0}
+
+
+def band_of(moment: dt.datetime, zone: ZoneInfo) -> str | None:
+    """The TIME_BANDS id a consultation starting at `moment` falls in, on the person's clock.
+
+    `moment` must be aware; converting it to the person's zone is what makes this right
+    across daylight-saving changes in either side's zone."""
+    if moment.tzinfo is None:
+        raise ValueError("a consultation time must carry its time zone")
+    local = moment.astimezone(zone)
+    for band, (days, first, end) in TIME_BANDS.items():
+        if local.weekday() in days and first <= local.hour < end:
+            return band
+    return None
+
+
+def time_bands(starts: Iterable[dt.datetime], zone: ZoneInfo) -> frozenset[str]:
+    """The bands (in the person's zone) in which at least one of these free times starts."""
+    found = {band_of(start, zone) for start in starts}
+    return frozenset(b for b in found if b is not None)
+
+
+def _words(bands: Iterable[str]) -> str:
+    names = [TIME_BAND_WORDS.get(b, b) for b in TIME_BANDS if b in set(bands)]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _name(needs: Needs, key: str) -> str:
@@ -238,14 +293,44 @@ def _outcome_fit(
     return score, why
 
 
+def _time_fit(
+    s: Specialist, needs: Needs, free: Mapping[int, frozenset[str]]
+) -> tuple[float, list[str]]:
+    """Points and a line for free consultation times in the bands the person asked for.
+
+    `free[s.id]` holds every band in which the specialist has a free time in the window;
+    a specialist missing from `free` was not looked up, so nothing is said about them."""
+    wanted = [b for b in TIME_BANDS if b in needs.times]
+    bands = free.get(s.id)
+    if not wanted or bands is None:
+        return 0.0, []
+    zone = f" ({needs.time_zone})" if needs.time_zone else ""
+    weeks = f"the next {TIME_WINDOW_DAYS // 7} weeks"
+    fits = [b for b in wanted if b in bands]
+    if fits:
+        return TIME_FIT, [
+            f"Has free consultation times on {_words(fits)} in your time zone{zone} in {weeks}"
+        ]
+    if bands:
+        return 0.0, [
+            f"Has no free consultation times on {_words(wanted)} in your time zone{zone} "
+            f"in {weeks} (free times at other hours; you could ask)"
+        ]
+    return 0.0, [f"Has no free consultation times to book here in {weeks}"]
+
+
 def rank(
     specialists: Sequence[Specialist],
     needs: Needs,
     outcomes: Mapping[tuple[int, str], Cases] | None = None,
     *,
+    free_times: Mapping[int, frozenset[str]] | None = None,
     modality_map: Modalities | None = None,
 ) -> list[Match]:
-    """Specialists who pass the hard filters, best fit first, each with its reasons."""
+    """Specialists who pass the hard filters, best fit first, each with its reasons.
+
+    `free_times`: specialist id -> the TIME_BANDS in which they have a free consultation
+    in the next TIME_WINDOW_DAYS days, in the person's zone (empty: no free time at all)."""
     m = modality_map or modalities()
     outcomes = outcomes or {}
     averages = clinic_rates(outcomes)
@@ -274,6 +359,8 @@ def rank(
                 "therapist's training, so this counts more"
             )
         more, lines = _outcome_fit(s, needs, outcomes, averages)
+        score, why = score + more, why + lines
+        more, lines = _time_fit(s, needs, free_times or {})
         score, why = score + more, why + lines + _logistics(s, needs)
         if not why:
             why.append("Accepting new clients; nothing else you told us points either way")

@@ -25,6 +25,7 @@ urlpatterns = [
     path("checkup/", include("therapycheck.web.checkups.urls")),
     path("report/", include("therapycheck.web.reports.urls")),
     path("data/", include("therapycheck.web.exchange.urls")),
+    path("looking-for/", include("therapycheck.web.directory.looking_for_urls")),
     re_path(r"^static/(?P<path>.+)$", serve_static, name="static"),
 ]
 

@@ -152,6 +152,8 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "booking:outcome": _row(LOGIN, 403, 403, 302, 404, 403, 403, 403),
     "booking:clinician_cancel": _row(LOGIN, 403, 403, 302, 404, 403, 403, 403),
     "booking:notes": _row(LOGIN, 403, 403, 302, 404, 403, 403, 403),
+    # Personal mode only: a clinic server has no "what I'm looking for" page.
+    "looking_for:summary": _row(LOGIN, 404, 404, 404, 404, 404, 404, 404),
     "booking:use_notes": _row(LOGIN, 403, 403, 302, 404, 403, 403, 403),
     "booking:slots": _row(200, 200, 200, 200, 200, 200, 200, 200),
     # Without a chosen time the booking page shows the free times; staff never book.

@@ -55,6 +55,22 @@ def two_profiles(
     return cbt, talk
 
 
+def as_posted(form: Any) -> dict[str, Any]:
+    """What the browser sends when the person presses the button without changing the form."""
+    data: dict[str, Any] = {}
+    for field in form:
+        value = field.value()
+        if value is None:
+            continue
+        data[field.name] = [str(v) for v in value] if isinstance(value, list) else str(value)
+    return data
+
+
+def as_shown(client: Client) -> dict[str, Any]:
+    """The match form as the page first shows it (filled in from the check-up)."""
+    return as_posted(client.get(URL).context["form"])
+
+
 def row_counts() -> dict[str, int]:
     return {m._meta.label: m._default_manager.count() for m in apps.get_models()}
 
@@ -63,7 +79,12 @@ def test_it_ranks_an_approach_that_fits_the_check_up_first_and_says_why(
     client: Client, client_a: Any, anxious_checkup: Any, two_profiles: tuple[Any, Any]
 ) -> None:
     cbt, talk = two_profiles
-    response = sign_in(client, client_a).post(URL, {"currency": "GBP"})
+    signed_in = sign_in(client, client_a)
+    shown = as_shown(signed_in)
+    assert shown["concerns"] == ["anxiety"]
+    assert shown["findings"] == ["modality_fit"]
+    assert shown["style"] == "structure"
+    response = signed_in.post(URL, shown)
     assert response.status_code == 200
     ranked = response.context["ranked"]
     assert [r.profile.pk for r in ranked] == [cbt.pk, talk.pk]
@@ -78,7 +99,8 @@ def test_it_ranks_an_approach_that_fits_the_check_up_first_and_says_why(
 def test_every_listed_specialist_comes_with_reasons(
     client: Client, client_a: Any, anxious_checkup: Any, two_profiles: tuple[Any, Any]
 ) -> None:
-    response = sign_in(client, client_a).post(URL, {"currency": "GBP"})
+    signed_in = sign_in(client, client_a)
+    response = signed_in.post(URL, as_shown(signed_in))
     assert all(r.match.why for r in response.context["ranked"])
 
 
@@ -108,10 +130,16 @@ def test_identity_wishes_are_shown_back_and_nothing_is_stored(
     signed_in.get(URL)
     before = row_counts()
     response = signed_in.post(
-        URL, {"currency": "GBP", "identity": "A woman of colour", "times": ["evenings"]}
+        URL,
+        {
+            "currency": "GBP",
+            "identity": "A woman of colour",
+            "times": ["weekday_evenings"],
+            "time_zone": "Europe/London",
+        },
     )
     assert b"A woman of colour" in response.content
-    assert b"Evenings" in response.content
+    assert b"When you can meet: Weekday evenings" in response.content
     assert row_counts() == before
     assert b"A woman of colour" not in signed_in.get(URL).content
 
@@ -172,7 +200,7 @@ def test_outcomes_below_the_minimum_are_not_shown_on_the_page(
     assert MIN_CASES > 1
     make_checkup(client_b.person, {"concerns": ["anxiety"]}, {})
     make_checkup(client_a.person, {"concerns": ["anxiety"]}, {})
-    response = sign_in(client, client_a).post(URL, {"currency": "GBP"})
+    response = sign_in(client, client_a).post(URL, {"currency": "GBP", "concerns": ["anxiety"]})
     assert response.status_code == 200
     assert b"reliably improved" not in response.content
     assert b"clinic average" not in response.content
@@ -216,7 +244,7 @@ def test_outcomes_at_the_minimum_are_shown_shrunk_toward_the_clinic_average(
     for n in range(2):
         linked_client(clinics.demo, other_clinician, n, high, high)
     assert MIN_CASES == 10  # Ada has exactly 10 cases, Ben 2
-    response = sign_in(client, client_a).post(URL, {"currency": "GBP"})
+    response = sign_in(client, client_a).post(URL, {"currency": "GBP", "concerns": ["anxiety"]})
     html = response.content.decode()
     # Clinic average 8 / 12; Ada (8 + 10 * 8/12) / (10 + 10) = 0.733.
     assert (

@@ -1,21 +1,37 @@
-"""The web side of matching: turn a signed-in client's latest check-up and the preferences
-they typed into `core.matching.Needs`, the listed profiles into `Specialist`s, and the
-clinic's measurements into per-specialist, per-concern `Cases`.
+"""The web side of matching: turn the match form (filled from the client's latest check-up,
+or from an uploaded summary, and checked by them) into `core.matching.Needs`, the listed
+profiles into `Specialist`s, the clinic's measurements into per-specialist, per-concern
+`Cases`, and the specialists' free consultation times (web/booking) into the time bands,
+on the person's clock, in which each has a free time.
 
-Nothing here writes to the database: the preferences live only in the request.
+Nothing here writes to the database: the preferences live only in the request. (Looking
+up free times lets booking release guest holds that have run out, as every view of free
+times does.)
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from therapycheck.core import change
-from therapycheck.core.matching import Cases, Match, Needs, Specialist, rank
+from django.utils import timezone
+
+from therapycheck.core import change, looking_for, scheduling
+from therapycheck.core.matching import (
+    TIME_WINDOW_DAYS,
+    Cases,
+    Match,
+    Needs,
+    Specialist,
+    rank,
+    time_bands,
+)
 from therapycheck.core.result import StoredResult
 from therapycheck.web.accounts.models import Person
+from therapycheck.web.booking import services as booking
 from therapycheck.web.checkups.models import Checkup
 from therapycheck.web.clinic.models import Enrolment, Membership, Role
 from therapycheck.web.clinic.outcomes import counted_links
@@ -53,28 +69,65 @@ def _concerns(checkup: Checkup | None) -> tuple[str, ...]:
     )
 
 
-def needs_for(checkup: Checkup | None, prefs: Mapping[str, Any]) -> Needs:
-    """The person's needs: concerns and findings from the check-up, the rest from the form."""
-    result: StoredResult | None = checkup.stored_result() if checkup else None
-    style = prefs.get("style") or None
-    if style is None and checkup is not None:
-        style = STYLE_FROM_CHECKUP.get(str(checkup.answer_map().get("wants_different")))
+def from_checkup(checkup: Checkup | None) -> dict[str, Any]:
+    """What the check-up says for the match form: concerns, the findings matching uses,
+    and a style read from the `wants_different` answer. The person can change all of it."""
+    if checkup is None:
+        return {}
+    result: StoredResult | None = checkup.stored_result()
+    factors = result.factors() if result is not None else ()
+    style = STYLE_FROM_CHECKUP.get(str(checkup.answer_map().get("wants_different")), "")
+    return {
+        "concerns": list(_concerns(checkup)),
+        "findings": [f for f in looking_for.FINDINGS if f in factors],
+        "style": style,
+    }
+
+
+def needs_for(prefs: Mapping[str, Any]) -> Needs:
+    """The person's needs, all from the form (which the check-up or a summary filled in)."""
     labels = {
         **{k: v.lower() for k, v in c.concern_choices()},
         **dict(c.LANGUAGE_CHOICES),
     }
     budget = prefs.get("budget")
     return Needs(
-        concerns=_concerns(checkup),
+        concerns=tuple(prefs.get("concerns") or ()),
         approach=prefs.get("approach") or None,
-        style=style,
+        style=prefs.get("style") or None,
         language=prefs.get("language") or None,
         format=prefs.get("format") or None,
         budget=Decimal(budget) if budget is not None else None,
         currency=prefs.get("currency") or "GBP",
-        factors=result.factors() if result is not None else (),
+        factors=tuple(prefs.get("findings") or ()),
         labels=labels,
+        times=tuple(prefs.get("times") or ()),
+        time_zone=prefs.get("time_zone") or "",
     )
+
+
+def free_time_bands(
+    profiles: Iterable[SpecialistProfile], zone_name: str, now: dt.datetime | None = None
+) -> dict[int, frozenset[str]]:
+    """Profile id -> the bands, on the person's clock, in which the specialist has a free
+    consultation in the next TIME_WINDOW_DAYS days (read from web/booking; empty when they
+    offer none). A specialist whose stored hours cannot be read counts as offering none."""
+    zone = scheduling.load_zone(zone_name)
+    now = now or timezone.now()
+    found: dict[int, frozenset[str]] = {}
+    for profile in profiles:
+        member = profile.membership
+        if not profile.offers_free_consultation or not booking.availability_of(member).is_open:
+            found[profile.pk] = frozenset()
+            continue
+        try:
+            slots = booking.free_slots(member, now=now, days=TIME_WINDOW_DAYS)
+        except ValueError:
+            slots = []
+        # free_slots counts days on the specialist's calendar; keep exactly the window.
+        end = now + dt.timedelta(days=TIME_WINDOW_DAYS)
+        found[profile.pk] = time_bands((s.start for s in slots if s.start < end), zone)
+    return found
 
 
 def specialist_of(profile: SpecialistProfile) -> Specialist:
@@ -146,9 +199,13 @@ def client_clinic_id(person: Person) -> int | None:
 
 def ranked_for(person: Person, prefs: Mapping[str, Any]) -> tuple[list[Ranked], Needs]:
     """Listed specialists ranked for `person`; outcomes only from the person's own clinic."""
-    checkup = latest_checkup(person)
-    needs = needs_for(checkup, prefs)
+    needs = needs_for(prefs)
     profiles = {p.pk: p for p in services.listed()}
+    free = (
+        free_time_bands(profiles.values(), needs.time_zone)
+        if needs.times and needs.time_zone
+        else None
+    )
     clinic_id = client_clinic_id(person)
     outcomes: dict[tuple[int, str], Cases] = {}
     if clinic_id is not None:
@@ -161,5 +218,5 @@ def ranked_for(person: Person, prefs: Mapping[str, Any]) -> tuple[list[Ranked], 
             (profile_of.get(member, -member), concern): cases
             for (member, concern), cases in by_member.items()
         }
-    matches = rank([specialist_of(p) for p in profiles.values()], needs, outcomes)
+    matches = rank([specialist_of(p) for p in profiles.values()], needs, outcomes, free_times=free)
     return [Ranked(m, profiles[m.specialist_id]) for m in matches], needs

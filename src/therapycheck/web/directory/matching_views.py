@@ -16,23 +16,40 @@ from django.views.decorators.http import require_http_methods
 
 from therapycheck.core import safety as core_safety
 from therapycheck.core.checkup.modalities import modalities
+from therapycheck.core.instruments import get_instrument
+from therapycheck.core.looking_for import MAX_BYTES, LookingFor, SummaryError
+from therapycheck.core.matching import TIME_BAND_WORDS, TIME_BANDS
 from therapycheck.web.accounts.models import Person
 from therapycheck.web.accounts.safety import response_for
 from therapycheck.web.clinic.access import membership_of
 from therapycheck.web.directory import choices as c
-from therapycheck.web.directory.matching import latest_checkup, ranked_for
+from therapycheck.web.directory.looking_for import form_values, read_upload, time_zones
+from therapycheck.web.directory.matching import from_checkup, latest_checkup, ranked_for
+
+
+def _hours(first: int, end: int) -> str:
+    def clock(hour: int) -> str:
+        return "noon" if hour == 12 else f"{hour % 12 or 12}{'am' if hour < 12 else 'pm'}"
+
+    return f"{clock(first)} to {clock(end)}"
+
 
 STYLE_CHOICES = (
-    ("", "No preference (or use my check-up answer)"),
+    ("", "No preference"),
     ("structure", "More structure and a clear plan"),
     ("exploring", "More room to talk and explore"),
 )
 FORMAT_CHOICES = (("", "Either"), ("online", "Online"), ("in_person", "In person"))
-TIME_CHOICES = (
-    ("mornings", "Mornings"),
-    ("afternoons", "Afternoons"),
-    ("evenings", "Evenings"),
-    ("weekends", "Weekends"),
+TIME_CHOICES = tuple(
+    (band, f"{TIME_BAND_WORDS[band].capitalize()} ({_hours(first, end)})")
+    for band, (_, first, end) in TIME_BANDS.items()
+)
+FINDING_CHOICES = (
+    ("modality_fit", "My check-up found my current approach may not fit me"),
+    (
+        "therapist_scope",
+        "My check-up found my concern may be outside my current therapist's training",
+    ),
 )
 
 
@@ -41,7 +58,27 @@ def _approach_choices() -> list[tuple[str, str]]:
     return [("", "No preference"), *selectable]
 
 
+def _zone_choices() -> list[tuple[str, str]]:
+    return [("", "Choose your time zone"), *((z, z.replace("_", " ")) for z in time_zones())]
+
+
 class MatchForm(forms.Form):
+    """What the person is looking for. The match page and the personal summary page use
+    the same fields, so a summary file fills exactly this form."""
+
+    concerns = forms.MultipleChoiceField(
+        label="What you would like help with",
+        required=False,
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Filled in from your latest check-up. Untick anything you do not want used.",
+    )
+    findings = forms.MultipleChoiceField(
+        label="What your check-up found",
+        required=False,
+        choices=FINDING_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+    )
     approach = forms.ChoiceField(label="Approach you would like", required=False, choices=())
     style = forms.ChoiceField(label="How you like sessions", required=False, choices=STYLE_CHOICES)
     language = forms.ChoiceField(
@@ -60,23 +97,57 @@ class MatchForm(forms.Form):
     )
     currency = forms.ChoiceField(label="Currency", choices=c.CURRENCY_CHOICES, initial="GBP")
     times = forms.MultipleChoiceField(
-        label="Times that suit you",
+        label="When you can meet",
         required=False,
         choices=TIME_CHOICES,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Shown back to you to bring to a consultation; profiles do not list times yet.",
+        help_text="On your own clock. We look for free consultation times in the next 2 weeks.",
+    )
+    time_zone = forms.ChoiceField(
+        label="Your time zone",
+        required=False,
+        choices=(),
+        help_text="Needed when you choose times, so they are read on your clock.",
+        error_messages={"invalid_choice": "Choose your time zone from the list."},
     )
     identity = forms.CharField(
         label="Anything about the specialist's identity or background that matters to you",
         required=False,
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Only shown back to you on this page. It is not saved or sent to anyone.",
+        help_text="Only shown back to you. It is not used to rank and not saved.",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["concerns"].choices = c.concern_choices()  # type: ignore[attr-defined]
         self.fields["approach"].choices = _approach_choices()  # type: ignore[attr-defined]
+        self.fields["time_zone"].choices = _zone_choices()  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("times") and not data.get("time_zone"):
+            self.add_error(
+                "time_zone", "Choose your time zone, so we can read the times on your clock."
+            )
+        return data
+
+
+class SummaryUploadForm(forms.Form):
+    summary = forms.FileField(
+        label='Your "what I\'m looking for" file',
+        help_text=f"The .json file you saved from therapycheck (at most {MAX_BYTES // 1024} KB). "
+        "We read it to fill in the form below; it is not saved.",
+        error_messages={"required": "Choose your summary file to upload."},
+    )
+
+    def clean_summary(self) -> LookingFor:
+        upload = self.cleaned_data["summary"]
+        try:
+            return read_upload(upload)
+        except SummaryError as exc:
+            # One error per problem: the error summary lists each, under the field's label.
+            raise forms.ValidationError(list(exc.problems)) from None
 
 
 def _client_person(request: HttpRequest) -> Person:
@@ -98,16 +169,32 @@ def match(request: HttpRequest) -> HttpResponse:
         if result is not None and result.crisis
         else None
     )
-    form = MatchForm(request.POST if request.method == "POST" else None)
+    upload_form = SummaryUploadForm()
+    uploaded: LookingFor | None = None
     ranked, needs, prefs = None, None, None
-    if form.is_bound and form.is_valid():
-        prefs = form.cleaned_data
-        ranked, needs = ranked_for(person, prefs)
+    if request.method == "POST" and request.POST.get("action") == "upload":
+        upload_form = SummaryUploadForm(request.POST, request.FILES)
+        if upload_form.is_valid():
+            uploaded = upload_form.cleaned_data["summary"]
+        form = MatchForm(
+            initial=form_values(uploaded) if uploaded is not None else from_checkup(checkup)
+        )
+    elif request.method == "POST":
+        form = MatchForm(request.POST)
+        if form.is_valid():
+            prefs = form.cleaned_data
+            ranked, needs = ranked_for(person, prefs)
+    else:
+        form = MatchForm(initial=from_checkup(checkup))
     return render(
         request,
         "directory/match.html",
         {
             "form": form,
+            "upload_form": upload_form,
+            "error_forms": [upload_form, form],
+            "uploaded": uploaded,
+            "uploaded_scores": _score_names(uploaded),
             "checkup": checkup,
             "ranked": ranked,
             "needs": needs,
@@ -118,3 +205,10 @@ def match(request: HttpRequest) -> HttpResponse:
             "page_shows_safety": safety is not None,
         },
     )
+
+
+def _score_names(summary: LookingFor | None) -> list[str]:
+    """ "PHQ-9: 16" for each score a file holds (shown back, never used or kept)."""
+    if summary is None or not summary.scores:
+        return []
+    return [f"{get_instrument(key).short_name}: {total:g}" for key, total in summary.scores]
