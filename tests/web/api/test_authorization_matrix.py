@@ -9,6 +9,10 @@ so a status never reveals that a record exists.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -78,18 +82,84 @@ def expected(persona: str, operation: str) -> int:
         case "practitioner":
             # Staff of the same clinic, and the clients who share with this clinician.
             return 404 if persona in ("client_b", "other_clinic_admin") else 200
+        case "availability" | "set_availability":
+            # A clinician's own hours (the other clinician's are their own too); only
+            # clinicians may hold the availability scopes.
+            return 200 if persona in ("clinician", "other_clinician") else 403
+        case "list_bookings":
+            # Clients their own; clinicians the consultations booked with them.
+            return 403 if persona in ("supervisor", *ADMINS) else 200
+        case "book":
+            # Only clients book. Alex already has a consultation coming up with this
+            # clinician: the free consultation is one first meeting.
+            if persona in ("client_a", "client_b"):
+                return 409 if persona == "client_a" else 201
+            return 403
+        case "move_a":
+            # Alex's booking: Alex and its clinician move it; another client or clinician
+            # holds bookings:write but not this booking; other staff never hold the scope.
+            if persona in ("client_a", "clinician"):
+                return 200
+            return 404 if persona in ("client_b", "other_clinician") else 403
+        case "cancel_a":
+            # Only the client cancels by the API (a clinician on the consultation's page).
+            if persona == "client_a":
+                return 200
+            return 404 if persona == "client_b" else 403
     raise AssertionError(operation)
 
 
-def booked_by_alex(member: Any, person: Any) -> None:
+def booked_by_alex(member: Any, person: Any) -> Movable:
+    """Alex's booking, days ahead (outside the cancellation window), another free time to
+    move it to, and one more for a new booking."""
     from therapycheck.web.booking import services
 
-    first = services.free_slots(member)[0]
-    services.book(member, first.start, person=person, base_url="http://testserver")
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
+    later = [s.start for s in services.free_slots(member) if s.start > soon]
+    booking = services.book(member, later[0], person=person, base_url="http://testserver")
+    return Movable(booking.pk, later[2], later[4], member.pk)
 
 
-def operations(a: Any, clinician: Any) -> dict[str, tuple[str, str]]:
-    """name -> (method, path); every POST has a valid body for a persona allowed to send it."""
+@dataclass(frozen=True)
+class Movable:
+    booking_id: int
+    to: dt.datetime
+    free: dt.datetime
+    member_id: int
+
+
+# A valid week of hours for the clinician whose token sets them.
+HOURS = {
+    "is_open": True,
+    "timezone": "Europe/London",
+    "weekly": {"monday": ["09:00-17:00"], "thursday": ["13:00-15:00"]},
+    "exceptions": [{"day": "2027-12-24", "hours": []}],
+    "buffer_before_minutes": 0,
+    "buffer_after_minutes": 5,
+    "min_notice_hours": 24,
+    "daily_cap": None,
+    "horizon_days": 60,
+    "cancellation_window_hours": 24,
+}
+
+
+def bodies(a: Any, movable: Movable) -> dict[str, dict[str, Any]]:
+    """The body of each operation that takes one: valid for a persona allowed to send it."""
+    return {
+        "add_measure": {"instrument": "gad7", "answers": [1] * 7, "session_number": 40},
+        "ask_a": {"person_id": a.person.pk, "instruments": ["gad7"]},
+        "book": {
+            "member_id": movable.member_id,
+            "start": movable.free.isoformat(),
+            "timezone": "Europe/Paris",
+        },
+        "move_a": {"start": movable.to.isoformat()},
+        "set_availability": HOURS,
+    }
+
+
+def operations(a: Any, clinician: Any, movable: Movable) -> dict[str, tuple[str, str]]:
+    """name -> (method, path); the bodies of those that take one are in bodies()."""
     pid = a.person.pk
     measure = a.person.measurements.first().pk
     return {
@@ -114,6 +184,13 @@ def operations(a: Any, clinician: Any) -> dict[str, tuple[str, str]]:
         "schedule": ("GET", f"/fhir/Schedule/{clinician.membership.pk}"),
         "fhir_slots": ("GET", f"/fhir/Slot?schedule={clinician.membership.pk}"),
         "appointments": ("GET", f"/fhir/Appointment?practitioner={clinician.membership.pk}"),
+        "availability": ("GET", "/api/v1/availability"),
+        "list_bookings": ("GET", "/api/v1/bookings"),
+        "book": ("POST", "/api/v1/bookings"),
+        "move_a": ("POST", f"/api/v1/bookings/{movable.booking_id}/move"),
+        "cancel_a": ("POST", f"/api/v1/bookings/{movable.booking_id}/cancel"),
+        # Last: the clinician's new hours must not change what the operations above see.
+        "set_availability": ("PUT", "/api/v1/availability"),
     }
 
 
@@ -132,19 +209,19 @@ def test_every_operation_answers_each_persona_as_expected_without_leaks(
 ) -> None:
     open_hours(clinician.membership)
     # Alex booked a consultation: only Alex and their clinician may see that it is Alex's.
-    booked_by_alex(clinician.membership, client_a.person)
+    movable = booked_by_alex(clinician.membership, client_a.person)
     user = None if persona == "anonymous" else request.getfixturevalue(persona)
     headers = bearer(token_for(user)) if user is not None else {}
     hidden = {"Alex", "Blake"} - VISIBLE_NAMES.get(persona, set())
     answers: dict[str, int] = {}
-    for name, (method, path) in operations(client_a, clinician).items():
-        if method == "POST":
-            body: dict[str, Any] = (
-                {"person_id": client_a.person.pk, "instruments": ["gad7"]}
-                if name == "ask_a"
-                else {"instrument": "gad7", "answers": [1] * 7, "session_number": 40}
+    sent = bodies(client_a, movable)
+    for name, (method, path) in operations(client_a, clinician, movable).items():
+        if name in sent:
+            response = client.generic(
+                method, path, json.dumps(sent[name]), content_type="application/json", **headers
             )
-            response = client.post(path, body, content_type="application/json", **headers)
+        elif method == "POST":
+            response = client.post(path, **headers)  # an action without a body
         else:
             response = client.get(path, **headers)
         answers[name] = response.status_code
@@ -155,6 +232,25 @@ def test_every_operation_answers_each_persona_as_expected_without_leaks(
         if response.status_code >= 400:
             assert "Alex" not in text and "Blake" not in text
     assert answers == {name: expected(persona, name) for name in answers}
+
+
+def test_every_operation_in_the_openapi_schema_is_in_the_matrix(
+    client: Client, client_a: Any, clinician: Any
+) -> None:
+    open_hours(clinician.membership)
+    tried = {
+        (method, path.split("?")[0])
+        for method, path in operations(
+            client_a, clinician, booked_by_alex(clinician.membership, client_a.person)
+        ).values()
+        if path.startswith("/api/")
+    }
+    for template, methods in client.get("/api/v1/openapi.json").json()["paths"].items():
+        pattern = re.compile("^" + re.sub(r"\\{[a-z_]+\\}", "[^/]+", re.escape(template)) + "$")
+        for method in methods:
+            assert any(m == method.upper() and pattern.match(path) for m, path in tried), (
+                f"{method.upper()} {template} is not in the matrix"
+            )
 
 
 def test_staff_reads_are_audited_with_the_operation(

@@ -1,9 +1,4 @@
-"""The free consultation through the API: public free times, booking, listing, cancelling.
-
-Until models.Scope names bookings:read and bookings:write no role holds them; these tests
-grant them as tokens.py will (clients both, clinicians read), so the operations are tested
-as they will run.
-"""
+"""The free consultation through the API: public free times, booking, listing, cancelling."""
 
 from __future__ import annotations
 
@@ -15,22 +10,10 @@ from django.test import Client
 
 from tests.web.api.helpers import bearer, token_for
 from tests.web.booking.helpers import open_hours
-from therapycheck.web.api import tokens
-from therapycheck.web.api.tokens import BOOKINGS_READ, BOOKINGS_WRITE
 from therapycheck.web.audit.models import AuditEvent
 from therapycheck.web.booking.models import Booking
-from therapycheck.web.clinic.models import Role
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clinic_mode", "booking_scopes")]
-
-
-@pytest.fixture
-def booking_scopes(monkeypatch: pytest.MonkeyPatch) -> None:
-    clients = tuple(dict.fromkeys((*tokens.CLIENT_SCOPES, BOOKINGS_READ, BOOKINGS_WRITE)))
-    roles = dict(tokens.ROLE_SCOPES)
-    roles[Role.CLINICIAN] = tuple(dict.fromkeys((*roles[Role.CLINICIAN], BOOKINGS_READ)))
-    monkeypatch.setattr(tokens, "CLIENT_SCOPES", clients)
-    monkeypatch.setattr(tokens, "ROLE_SCOPES", roles)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clinic_mode")]
 
 
 @pytest.fixture
@@ -126,13 +109,23 @@ def test_a_taken_time_answers_409_with_a_clear_message(
     assert Booking.objects.filter(person=client_b.person).count() == 0
 
 
+def test_a_second_consultation_with_the_same_specialist_answers_409(
+    client: Client, offering: Any, client_a: Any
+) -> None:
+    assert _book(client, client_a, offering.pk, _later_slot(client, offering.pk)).status_code == 201
+    response = _book(client, client_a, offering.pk, _later_slot(client, offering.pk))
+    assert response.status_code == 409
+    assert "already have a consultation" in response.json()["detail"]
+    assert Booking.objects.filter(person=client_a.person).count() == 1
+
+
 def test_a_time_that_is_not_on_offer_answers_422(
     client: Client, offering: Any, client_a: Any
 ) -> None:
     start = dt.datetime.fromisoformat(_later_slot(client, offering.pk))
     off_grid = (start + dt.timedelta(minutes=7)).isoformat()
     midnight = start.replace(hour=0, minute=0).isoformat()
-    far = start.replace(year=start.year + 50).isoformat()
+    far = (start + dt.timedelta(days=50 * 365)).isoformat()
     for when in (off_grid, midnight, far):
         response = _book(client, client_a, offering.pk, when)
         assert response.status_code == 422, when

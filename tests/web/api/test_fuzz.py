@@ -14,6 +14,7 @@ and must never cause a 5xx or an undocumented answer.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -34,6 +35,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.web.api.helpers import token_for
+from tests.web.booking.helpers import open_hours
+from therapycheck.web.booking import services
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clinic_mode")]
 
@@ -89,6 +92,12 @@ def _fuzz(operation: Any, mode: GenerationMode, token: str, counter: Counter[str
 def test_generated_requests_never_fail_and_always_match_the_schema(
     wsgi_app: WSGIHandler, client_a: Any, client_b: Any, clinician: Any
 ) -> None:
+    # Open hours and a booking of Alex's, so the consultation operations answer from real
+    # rows too (free times, moving, the hours a PUT replaces), not only "not found".
+    open_hours(clinician.membership)
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
+    later = next(s.start for s in services.free_slots(clinician.membership) if s.start > soon)
+    services.book(clinician.membership, later, person=client_a.person, base_url="http://t/")
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", wsgi_app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 7

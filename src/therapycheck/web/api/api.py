@@ -9,6 +9,7 @@ as `via` ("GET /api/v1/clients/4/measures").
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
@@ -16,10 +17,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.params.functions import Path, Query
+from ninja.parser import Parser
 
 from therapycheck.web.api import records
 from therapycheck.web.api import requests as measure_requests
 from therapycheck.web.api.auth import TokenAuth, token_user
+from therapycheck.web.api.availability_api import AvailabilityInvalid
+from therapycheck.web.api.availability_api import router as availability_router
 from therapycheck.web.api.booking_api import router as booking_router
 from therapycheck.web.api.models import ApiToken, Scope
 from therapycheck.web.api.schemas import (
@@ -37,18 +41,34 @@ from therapycheck.web.api.schemas import (
 from therapycheck.web.api.tokens import ScopeDenied, TokenRejected, allowed_scopes
 from therapycheck.web.audit.log import record
 from therapycheck.web.audit.models import AuditEvent
+from therapycheck.web.clinic import access
 from therapycheck.web.clinic.caseload_audit import record_caseload_view
 from therapycheck.web.tracking.services import DuplicateSession
 
 DESCRIPTION = """Measures, check-up results and caseload status of therapycheck's clinic mode.
 
 Send an API token as `Authorization: Bearer tc_...` (a specialist's free times need none).
+Clinicians set their free-consultation hours (/availability); clients book, move and cancel
+their consultations (/bookings).
 Make one on the API tokens page
 (/api/tokens/) with only the scopes your program needs. A client's token reads and adds to
 their own record; a clinician's or supervisor's reads the records clients share with them.
 Any response that includes a risk answer starts with `safety`: crisis resources for the
 person's country. FHIR R4B is at /fhir/.
 """
+
+
+class TextJsonParser(Parser):
+    """JSON whose strings are text. An escaped lone surrogate ("\\ud800") is JSON syntax but
+    no character: no database can store it, and saving it would fail on the server. Such a
+    body is refused like any other body that cannot be read (400)."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = super().parse_body(request)
+        # Raises UnicodeEncodeError (a ValueError): ninja answers 400 for the body.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+        return data
+
 
 api = NinjaAPI(
     title="therapycheck API",
@@ -61,6 +81,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
     # The API authenticates by token, not by the sign-in session.
     docs_decorator=login_not_required,
+    parser=TextJsonParser(),
 )
 
 # The errors every operation with a token can answer.
@@ -141,6 +162,11 @@ def _bad_answers(request: HttpRequest, exc: records.MeasureInvalid) -> HttpRespo
     return _error(request, 422, str(exc), [{"loc": exc.loc, "msg": str(exc)}])
 
 
+@api.exception_handler(AvailabilityInvalid)
+def _bad_availability(request: HttpRequest, exc: AvailabilityInvalid) -> HttpResponse:
+    return _error(request, 422, str(exc), exc.errors)
+
+
 @api.exception_handler(DuplicateSession)
 def _duplicate(request: HttpRequest, exc: DuplicateSession) -> HttpResponse:
     return _error(request, 409, str(exc))
@@ -161,12 +187,14 @@ def me(request: HttpRequest) -> dict[str, Any]:
     user = token.user
     person = records.own_person(user)
     allowed = allowed_scopes(user)
+    member = access.membership_of(user)
     return {
         "user_id": user.pk,
         "email": user.email,
         "role": records.role_name(user),
         "clinic": records.clinic_name(user),
         "person_id": person.pk if person is not None else None,
+        "member_id": member.pk if member is not None else None,
         "scopes": [s for s in token.scopes if s in allowed],
         "token": {
             "name": token.name,
@@ -303,3 +331,4 @@ def create_measure_request(request: HttpRequest, data: MeasureRequestIn) -> Stat
 
 
 api.add_router("/", booking_router)
+api.add_router("/", availability_router)

@@ -4,10 +4,12 @@
     GET  /api/v1/bookings                                  your bookings or consultations
     POST /api/v1/bookings                                  a client books a free time
     POST /api/v1/bookings/{booking_id}/cancel              a client cancels their own
+    POST /api/v1/bookings/{booking_id}/move                the client or the clinician moves it
 
-Booking goes through booking.services.book, so the database's slot claims (not a check
-before the insert) decide who gets a time: the loser gets 409. Free times are public, as on
-the directory's booking page, and read-only; one request covers at most 31 days.
+Booking and moving go through booking.services.book and .reschedule, so the database's slot
+claims (not a check before the insert) decide who gets a time: the loser gets 409. Free
+times are public, as on the directory's booking page, and read-only; one request covers at
+most 31 days.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
+from django.db import transaction
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -31,6 +34,7 @@ from therapycheck.web.audit.models import AuditEvent
 from therapycheck.web.booking import services
 from therapycheck.web.booking.models import Booking
 from therapycheck.web.clinic import access
+from therapycheck.web.clinic.models import Role
 
 router = Router(tags=["consultations"])
 
@@ -65,6 +69,12 @@ class BookingIn(Schema):
         "UTC", max_length=64, description="Your time zone (IANA name), for the emails."
     )
     hopes: str = Field("", max_length=2000, description="What you hope the meeting covers.")
+
+
+class MoveIn(Schema):
+    start: AwareDatetime = Field(
+        description="The new time: one of the specialist's free times, with its time zone."
+    )
 
 
 class BookingOut(Schema):
@@ -193,7 +203,9 @@ def create_booking(request: HttpRequest, data: BookingIn) -> Status[dict[str, An
     """Book one of a specialist's free times for yourself (clients only).
 
     The time must be one of the free times listed. If someone else took it first the answer
-    is 409 and nothing is saved: list the free times again and choose another.
+    is 409 and nothing is saved: list the free times again and choose another. The free
+    consultation is one first meeting: with one already coming up with this specialist the
+    answer is 409 too (move that one instead).
     """
     user = token_user(request)
     _client_only(user)
@@ -201,14 +213,7 @@ def create_booking(request: HttpRequest, data: BookingIn) -> Status[dict[str, An
     zone = services.valid_zone(data.timezone, "")
     if not zone:
         raise HttpError(422, "The time zone is not a known IANA name, such as Europe/London.")
-    now = dt.datetime.now(dt.UTC)
-    # Far-off years are never on offer, and would overflow the calendar arithmetic.
-    try:
-        far = abs(data.start.astimezone(dt.UTC).year - now.year) > 1
-    except OverflowError:
-        far = True
-    if far:
-        raise HttpError(422, "That time is not on offer. Please choose one of the free times.")
+    _on_offer_range(data.start)
     person = records.own_person(user, create=True)
     assert person is not None
     try:
@@ -222,6 +227,9 @@ def create_booking(request: HttpRequest, data: BookingIn) -> Status[dict[str, An
         )
     except services.SlotTaken:
         raise HttpError(409, "That time was just taken. Please choose another.") from None
+    except services.AddressLimit as exc:
+        # Already a consultation coming up with this specialist: move it instead (/move).
+        raise HttpError(409, str(exc)) from None
     except services.NotBookable as exc:
         if _taken(member, data.start):
             raise HttpError(409, "That time is already booked. Please choose another.") from None
@@ -229,13 +237,27 @@ def create_booking(request: HttpRequest, data: BookingIn) -> Status[dict[str, An
     return Status(201, _booking_dict(booking))
 
 
-def _taken(member: Any, start: dt.datetime) -> bool:
+def _on_offer_range(start: dt.datetime) -> None:
+    """Far-off years are never on offer, and would overflow the calendar arithmetic: 422."""
+    now = dt.datetime.now(dt.UTC)
+    try:
+        far = abs(start.astimezone(dt.UTC).year - now.year) > 1
+    except OverflowError:
+        far = True
+    if far:
+        raise HttpError(422, "That time is not on offer. Please choose one of the free times.")
+
+
+def _taken(member: Any, start: dt.datetime, *, moving: Booking | None = None) -> bool:
     """Is another live booking of this specialist at (overlapping) this time? Then the
-    answer is "taken" (409), not "not on offer" (422)."""
+    answer is "taken" (409), not "not on offer" (422). `moving`: not counted."""
     end = start + dt.timedelta(minutes=services.CONSULTATION_MINUTES)
-    return Booking.objects.filter(
+    rows = Booking.objects.filter(
         clinician=member, status__in=services.ACTIVE, start__lt=end, end__gt=start
-    ).exists()
+    )
+    if moving is not None:
+        rows = rows.exclude(pk=moving.pk)
+    return rows.exists()
 
 
 @router.post(
@@ -266,3 +288,86 @@ def cancel_booking(
     if not changed:
         raise HttpError(409, "This booking is no longer active.")
     return _booking_dict(booking)
+
+
+def _movable(user: Any, booking_id: int) -> Booking:
+    """The booking if `user` is its client or its clinician; else "not found" (404)."""
+    member = access.membership_of(user)
+    if member is None:
+        rows = Booking.objects.filter(person__user=user)
+    elif member.role == Role.CLINICIAN:
+        rows = services.bookings_for(user)
+    else:
+        # No other role holds bookings:write; kept in case the scopes ever change.
+        raise HttpError(403, "Only the client who booked and their specialist move a booking.")
+    booking = rows.select_related("clinician", "person").filter(pk=booking_id).first()
+    if booking is None:
+        raise Http404("You have no booking with this id.")
+    return booking
+
+
+@router.post(
+    "/bookings/{booking_id}/move",
+    response={
+        200: BookingOut,
+        400: ErrorOut,
+        **_AUTH_ERRORS,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+    auth=TokenAuth(BOOKINGS_WRITE),
+)
+def move_booking(
+    request: HttpRequest,
+    data: MoveIn,
+    booking_id: int = Path(..., ge=1, le=_BIG, description="The booking's id."),
+) -> dict[str, Any]:
+    """Move a consultation to another free time: a client their own, a clinician one of
+    theirs. Allowed up to the specialist's cancellation window before the booked time.
+
+    The old time is freed and the new one taken together, or neither: if someone else took
+    the new time first the answer is 409 and the booking keeps its time. The client is
+    emailed the new time, as when they move it by link.
+    """
+    user = token_user(request)
+    booking = _movable(user, booking_id)
+    if not booking.is_active:
+        raise HttpError(409, "This booking is no longer active.")
+    _on_offer_range(data.start)
+    member = booking.clinician
+    staff = access.membership_of(user) is not None
+    try:
+        with transaction.atomic():
+            moved = services.reschedule(booking, data.start)
+            # A clinician changing a client's booking changes that client's record.
+            if staff and moved.person is not None:
+                record(
+                    request,
+                    moved.person,
+                    AuditEvent.Action.CHANGE,
+                    f"moved consultation {moved.pk}",
+                )
+    except services.TooLate:
+        hours = services.availability_of(member).cancellation_window_hours
+        other = "the person" if staff else "the specialist"
+        raise HttpError(
+            409,
+            f"It is too late to move this consultation: changes end {hours} hours before it "
+            f"starts. Please contact {other} directly.",
+        ) from None
+    except services.SlotTaken:
+        raise HttpError(
+            409, "That time was just taken. The booking keeps its time; please choose another."
+        ) from None
+    except services.NotBookable as exc:
+        booking.refresh_from_db()
+        if not booking.is_active:
+            raise HttpError(409, "This booking is no longer active.") from None
+        if _taken(member, data.start, moving=booking):
+            raise HttpError(
+                409,
+                "That time is already booked. The booking keeps its time; please choose another.",
+            ) from None
+        raise HttpError(422, str(exc)) from None
+    return _booking_dict(moved)

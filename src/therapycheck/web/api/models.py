@@ -21,7 +21,9 @@ class Scope(models.TextChoices):
     REQUESTS_WRITE = "requests:write", "Send measure requests"
     FHIR_READ = "fhir:read", "Read records as FHIR R4B"
     BOOKINGS_READ = "bookings:read", "Read your consultation bookings"
-    BOOKINGS_WRITE = "bookings:write", "Book and cancel your own consultations"
+    BOOKINGS_WRITE = "bookings:write", "Book, move and cancel consultations"
+    AVAILABILITY_READ = "availability:read", "Read your consultation hours"
+    AVAILABILITY_WRITE = "availability:write", "Change your consultation hours"
 
 
 class ApiToken(models.Model):

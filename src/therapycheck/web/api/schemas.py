@@ -69,6 +69,8 @@ class MeOut(Schema):
     clinic: str | None
     # The person whose record is the token owner's own (none yet for most staff).
     person_id: int | None
+    # Staff: their member id (a clinician's id in /specialists/{member_id}/slots and FHIR).
+    member_id: int | None
     # What the token may do now: its scopes that the owner's role allows.
     scopes: list[str]
     token: TokenInfoOut

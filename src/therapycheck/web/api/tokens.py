@@ -32,23 +32,21 @@ MAX_ACTIVE_TOKENS = 20
 # per request.
 _LAST_USED_EVERY = dt.timedelta(minutes=1)
 
-# Booking the free consultation. Active once models.Scope names them (the tokens page
-# labels each scope from Scope); until then no role holds them and the operations answer 403.
-BOOKINGS_READ = "bookings:read"
-BOOKINGS_WRITE = "bookings:write"
-
-
-def _known(*scopes: str) -> tuple[str, ...]:
-    return tuple(s for s in scopes if s in Scope.values)
-
+# The free consultation (booking_api.py, availability_api.py), by these names there.
+BOOKINGS_READ = Scope.BOOKINGS_READ
+BOOKINGS_WRITE = Scope.BOOKINGS_WRITE
+AVAILABILITY_READ = Scope.AVAILABILITY_READ
+AVAILABILITY_WRITE = Scope.AVAILABILITY_WRITE
 
 # A client's measure requests reach them as a signed link; the API's requests are staff's.
+# A client books, moves and cancels their own consultations.
 CLIENT_SCOPES: tuple[str, ...] = (
     Scope.MEASURES_READ,
     Scope.MEASURES_WRITE,
     Scope.CHECKUPS_READ,
     Scope.FHIR_READ,
-    *_known(BOOKINGS_READ, BOOKINGS_WRITE),
+    Scope.BOOKINGS_READ,
+    Scope.BOOKINGS_WRITE,
 )
 # What each staff role may hold. Staff have no record of their own to write to; a clinic
 # admin sees no client record, so only the FHIR directory (Practitioner, Questionnaire).
@@ -60,8 +58,12 @@ ROLE_SCOPES: dict[str, tuple[str, ...]] = {
         Scope.REQUESTS_READ,
         Scope.REQUESTS_WRITE,
         Scope.FHIR_READ,
-        # A clinician reads their consultations; only clients book (booking_api.py).
-        *_known(BOOKINGS_READ),
+        # Only clinicians offer consultations: they read theirs and move them (never book
+        # one: booking_api.py), and set their own hours.
+        Scope.BOOKINGS_READ,
+        Scope.BOOKINGS_WRITE,
+        Scope.AVAILABILITY_READ,
+        Scope.AVAILABILITY_WRITE,
     ),
     # A supervisor may ask their supervisees' clients too (measurerequests.services).
     Role.SUPERVISOR: (
