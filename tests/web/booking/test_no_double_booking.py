@@ -358,3 +358,23 @@ def test_fifty_holds_from_one_address_across_specialists_end_with_two(
     specialists = racer.run(held)
     assert len(specialists) == expected
     assert len(set(specialists)) == expected
+
+
+def test_twenty_first_saves_of_a_clinicians_hours_at_once_all_succeed_on_one_row(
+    clinician: Any, racer: Racer
+) -> None:
+    # The hours page and the API both save through save_availability; two first saves
+    # used to meet the one-row-per-clinician constraint and end in a server error.
+    from therapycheck.web.booking.models import Availability
+
+    member = clinician.membership
+    racer.copy_database()
+
+    def attempt(i: int) -> str:
+        services.save_availability(member, {"daily_cap": i + 1})
+        return "saved"
+
+    outcomes = racer.race(attempt, n=20)
+    assert outcomes == Counter({"saved": 20})
+    rows = racer.run(lambda: list(Availability.objects.filter(clinician=member)))
+    assert len(rows) == 1

@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.errors import HttpError
@@ -286,10 +285,6 @@ def put_availability(request: HttpRequest, data: AvailabilityIn) -> dict[str, An
     """
     member = _own_member(request)
     values = validated(data)
-    try:
-        with transaction.atomic():
-            saved = services.save_availability(member, values)
-    except IntegrityError:
-        # Two first saves at once: the other one made the row; this one updates it.
-        saved = services.save_availability(member, values)
-    return as_body(saved)
+    # save_availability makes or locks the one row first, so two first saves at once
+    # update it one after the other.
+    return as_body(services.save_availability(member, values))

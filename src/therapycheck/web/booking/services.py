@@ -606,11 +606,18 @@ def record_outcome(
 
 
 def save_availability(member: Membership, data: dict[str, Any]) -> Availability:
-    """Store validated availability (the form validated it through core.scheduling)."""
-    availability = availability_of(member)
-    for name, value in data.items():
-        setattr(availability, name, value)
-    availability.save()
+    """Store validated availability (the form validated it through core.scheduling).
+
+    The row is made (closed) or locked first, so two first saves at the same moment, from
+    two tabs or the page and the API, update one row instead of one failing on the
+    one-row-per-clinician constraint.
+    """
+    with transaction.atomic():
+        Availability.objects.get_or_create(clinician=member, defaults={"is_open": False})
+        availability = Availability.objects.select_for_update().get(clinician=member)
+        for name, value in data.items():
+            setattr(availability, name, value)
+        availability.save()
     return availability
 
 
