@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any, Literal
 
@@ -155,6 +155,15 @@ class CrisisResource:
         return f"{text}. {self.note}" if self.note else text
 
 
+# For a clinician reading a client's record: the clinic page's words (clinic/client_safety.html).
+CLINICIAN_HEADING = "Risk answers: look at these first"
+CLINICIAN_MESSAGE = (
+    "The client gave an answer that can mean they are not safe. Contact them soon and follow "
+    "your clinic's risk procedure. An answer like this is not a diagnosis; it is a reason to "
+    "ask. The crisis lines are for the client's country, to share with them."
+)
+
+
 @dataclass(frozen=True)
 class SafetyResponse:
     """What to show about safety, and whether it must come before everything else."""
@@ -170,6 +179,13 @@ class SafetyResponse:
     heading: str
     message: str
     steps: tuple[str, ...]
+
+    def for_clinician(self) -> SafetyResponse:
+        """The same response worded for a clinician reading a client's record (the API and
+        FHIR): the heading, message and steps otherwise speak to the person in crisis."""
+        if not self.crisis:
+            return self
+        return replace(self, heading=CLINICIAN_HEADING, message=CLINICIAN_MESSAGE, steps=())
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from tests.web.api.helpers import bearer, token_for
 from therapycheck.core.instruments import instrument_ids
+from therapycheck.core.safety import CLINICIAN_HEADING, CLINICIAN_MESSAGE
 from therapycheck.core.scoring import score
 from therapycheck.web.tracking.models import Measurement
 
@@ -84,6 +85,17 @@ def test_a_bundle_with_a_risk_answer_starts_with_the_crisis_resources(
     assert first["resource"]["resourceType"] == "OperationOutcome"
     text = first["resource"]["issue"][0]["diagnostics"]
     assert "Samaritans" in text and "116 123" in text
+    # A clinician reads it: worded for them, with the client's crisis lines to share.
+    assert CLINICIAN_HEADING in text and CLINICIAN_MESSAGE in text
+
+
+def test_a_client_reading_their_own_bundle_is_spoken_to_directly(
+    client: Client, client_a: Any, client_a_at_risk: Any
+) -> None:
+    pid = client_a.person.pk
+    bundle = _fhir(client.get(f"/fhir/Observation?patient={pid}", **bearer(token_for(client_a))))
+    text = bundle["entry"][0]["resource"]["issue"][0]["diagnostics"]
+    assert "Samaritans" in text and CLINICIAN_HEADING not in text
 
 
 def test_a_bundle_without_risk_answers_has_no_outcome(client: Client, client_b: Any) -> None:

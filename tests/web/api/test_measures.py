@@ -11,7 +11,7 @@ from django.test import Client
 
 from tests.web.api.helpers import bearer, token_for
 from tests.web.clinic_personas import make_client, sign_in
-from therapycheck.core.safety import crisis_resources
+from therapycheck.core.safety import CLINICIAN_HEADING, CLINICIAN_MESSAGE, crisis_resources
 from therapycheck.core.scoring import score
 from therapycheck.web.accounts.models import SafetyEvent
 from therapycheck.web.tracking.models import Measurement
@@ -191,3 +191,28 @@ def test_the_caseload_puts_a_risk_clients_crisis_resources_first(
     assert row["safety"]["country"] == "GB"
     assert row["alerts"][0]["kind"] == "risk"
     assert {s["instrument"] for s in row["series"]} == {"phq9"}
+
+
+def test_a_client_reading_their_own_risk_answer_is_spoken_to_directly(
+    client: Client, client_a: Any, client_a_at_risk: Any
+) -> None:
+    own = client.get("/api/v1/measures", **bearer(token_for(client_a))).json()["safety"]
+    assert own["audience"] == "client"
+    assert own["steps"]  # what to do now, addressed to the person
+    assert own["heading"] != CLINICIAN_HEADING
+
+
+def test_a_clinician_reading_a_clients_risk_answer_gets_words_for_a_clinician(
+    client: Client, client_a: Any, clinician: Any, client_a_at_risk: Any
+) -> None:
+    token = token_for(clinician)
+    pid = client_a.person.pk
+    measures = client.get(f"/api/v1/clients/{pid}/measures", **bearer(token)).json()["safety"]
+    caseload = client.get("/api/v1/caseload", **bearer(token)).json()["clients"][0]["safety"]
+    for safety in (measures, caseload):
+        assert safety["audience"] == "clinician"
+        assert safety["heading"] == CLINICIAN_HEADING
+        assert safety["message"] == CLINICIAN_MESSAGE
+        assert safety["steps"] == []
+        # The client's own crisis lines stay, to share with them.
+        assert any(r["name"] == "Samaritans" for r in safety["resources"])

@@ -281,7 +281,7 @@ def client_measures(request: HttpRequest, person_id: int = PersonId) -> dict[str
     """A client's measures, when they share them with you (404 otherwise)."""
     person = records.shared_person(token_user(request), person_id, "measures")
     record(request, person, AuditEvent.Action.VIEW, "Measures")
-    return records.measures_response(person)
+    return records.measures_response(person, reader="clinician")
 
 
 @api.get(
@@ -294,7 +294,7 @@ def client_checkups(request: HttpRequest, person_id: int = PersonId) -> dict[str
     """A client's check-up results, when they share them with you (404 otherwise)."""
     person = records.shared_person(token_user(request), person_id, "checkups")
     record(request, person, AuditEvent.Action.VIEW, "Check-up results")
-    return records.checkups_response(person)
+    return records.checkups_response(person, reader="clinician")
 
 
 @api.get(

@@ -134,6 +134,11 @@ def _patient_param(request: HttpRequest) -> Person:
     return _person(request, raw, "measures")
 
 
+def _read_by_other(request: HttpRequest, person: Person) -> bool:
+    """True when the token's owner reads someone else's record (a clinician)."""
+    return bool(person.user_id is None or person.user_id != request.user.pk)
+
+
 @csrf_exempt
 @login_not_required
 def metadata(request: HttpRequest) -> HttpResponse:
@@ -199,7 +204,7 @@ def questionnaire_responses(request: HttpRequest) -> HttpResponse:
             request.build_absolute_uri(),
             _base(request),
             [res.questionnaire_response(m) for m in rows],
-            res.safety_outcome(person, rows),
+            res.safety_outcome(person, rows, for_clinician=_read_by_other(request, person)),
         )
     )
 
@@ -214,7 +219,7 @@ def observations(request: HttpRequest) -> HttpResponse:
             request.build_absolute_uri(),
             _base(request),
             [res.observation(m) for m in rows],
-            res.safety_outcome(person, rows),
+            res.safety_outcome(person, rows, for_clinician=_read_by_other(request, person)),
         )
     )
 

@@ -102,9 +102,12 @@ def operation_outcome(severity: str, code: str, text: str) -> dict[str, Any]:
     }
 
 
-def safety_outcome(person: Person, measurements: Sequence[Measurement]) -> dict[str, Any] | None:
+def safety_outcome(
+    person: Person, measurements: Sequence[Measurement], *, for_clinician: bool = False
+) -> dict[str, Any] | None:
     """When a measure has a risk answer: an OperationOutcome carrying the crisis response
-    for the person's country, so it comes first in a Bundle."""
+    for the person's country, so it comes first in a Bundle (worded for a clinician when
+    one reads a client's record)."""
     flagged = [m for m in measurements if m.has_safety_flag]
     if not flagged:
         return None
@@ -116,6 +119,8 @@ def safety_outcome(person: Person, measurements: Sequence[Measurement]) -> dict[
     response = core_safety.safety_response(
         flags=[core_safety.SAFETY_FLAG], reasons=reasons, dangers=["self"], country=person.country
     )
+    if for_clinician:
+        response = response.for_clinician()
     return operation_outcome("warning", "informational", response.to_markdown())
 
 

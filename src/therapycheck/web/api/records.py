@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.db import transaction
@@ -77,11 +77,24 @@ def role_name(user: Any) -> str:
 # --------------------------------------------------------------------------- safety
 
 
-def safety_dict(response: core_safety.SafetyResponse | None) -> dict[str, Any] | None:
-    return response.to_dict() if response is not None else None
+# Who reads a response: the person themself, or a clinician reading a client's record.
+Reader = Literal["client", "clinician"]
 
 
-def measures_safety(person: Person, measurements: Iterable[Measurement]) -> dict[str, Any] | None:
+def safety_dict(
+    response: core_safety.SafetyResponse | None, *, reader: Reader = "client"
+) -> dict[str, Any] | None:
+    """The crisis response, worded for its reader (`audience` says which)."""
+    if response is None:
+        return None
+    if reader == "clinician":
+        response = response.for_clinician()
+    return {**response.to_dict(), "audience": reader}
+
+
+def measures_safety(
+    person: Person, measurements: Iterable[Measurement], *, reader: Reader = "client"
+) -> dict[str, Any] | None:
     """The crisis response for the person's country when any measure has a risk answer."""
     reasons: list[str] = []
     for m in measurements:
@@ -96,7 +109,8 @@ def measures_safety(person: Person, measurements: Iterable[Measurement]) -> dict
             reasons=reasons,
             dangers=["self"],
             country=person.country,
-        )
+        ),
+        reader=reader,
     )
 
 
@@ -123,10 +137,10 @@ def measurements_of(person: Person) -> list[Measurement]:
     return list(Measurement.objects.filter(person=person).order_by("instrument", "session_number"))
 
 
-def measures_response(person: Person) -> dict[str, Any]:
+def measures_response(person: Person, *, reader: Reader = "client") -> dict[str, Any]:
     rows = measurements_of(person)
     return {
-        "safety": measures_safety(person, rows),
+        "safety": measures_safety(person, rows, reader=reader),
         "person_id": person.pk,
         "measures": [measurement_dict(m) for m in rows],
     }
@@ -174,7 +188,7 @@ def add_measure(
 # --------------------------------------------------------------------------- check-ups
 
 
-def checkups_response(person: Person) -> dict[str, Any]:
+def checkups_response(person: Person, *, reader: Reader = "client") -> dict[str, Any]:
     """The person's finished check-ups with their stored results, newest first."""
     rows = list(
         Checkup.objects.filter(person=person, status=Checkup.Status.COMPLETED).order_by(
@@ -205,7 +219,8 @@ def checkups_response(person: Person) -> dict[str, Any]:
                 reasons=crisis.safety.reasons or ["A check-up answer showed a risk."],
                 dangers=crisis.safety.dangers,
                 country=person.country,
-            )
+            ),
+            reader=reader,
         )
     return {"safety": safety, "person_id": person.pk, "checkups": items}
 
@@ -233,7 +248,8 @@ def caseload_dict(row: CaseloadRow) -> dict[str, Any]:
                 flags=[core_safety.SAFETY_FLAG] if self_harm else [],
                 reasons=[a.reason for a in risks],
                 country=row.person.country,
-            )
+            ),
+            reader="clinician",
         )
     return {
         "safety": safety,

@@ -7,7 +7,7 @@ resources for the person's country come before anything else.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -52,6 +52,12 @@ class SafetyOut(Schema):
     heading: str
     message: str
     steps: list[str]
+    audience: Literal["client", "clinician"] = Field(
+        description=(
+            "Who the heading, message and steps speak to: the person themself, or a "
+            "clinician reading a client's record (then the crisis lines are to share)."
+        )
+    )
 
 
 class TokenInfoOut(Schema):
