@@ -10,7 +10,7 @@ from django import forms
 
 from therapycheck.core import scheduling
 from therapycheck.web.booking.models import GRID_MINUTES, Availability, ConsultationNotes
-from therapycheck.web.booking.services import CONSULTATION_MINUTES, time_zones
+from therapycheck.web.booking.services import CONSULTATION_MINUTES, NOTE_FIELDS, time_zones
 from therapycheck.web.reviews.models import Frequency
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -314,14 +314,4 @@ class NotesForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = ConsultationNotes
-        fields = (
-            "hopes",
-            "approach",
-            "frequency",
-            "session_frequency",
-            "fees",
-            "cancellation",
-            "confidentiality",
-            "next_steps",
-            "shared",
-        )
+        fields = NOTE_FIELDS
