@@ -11,7 +11,6 @@ models.py). A loser gets SlotTaken and is shown other times.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import unicodedata
 import zoneinfo
 from dataclasses import dataclass
@@ -27,7 +26,6 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django_tasks.base import Task
 
 from therapycheck.core import scheduling
 from therapycheck.web.accounts.models import Person
@@ -43,8 +41,7 @@ from therapycheck.web.booking.models import (
 from therapycheck.web.clinic import access
 from therapycheck.web.clinic.models import Enrolment, Membership, Role
 from therapycheck.web.reviews.models import Agreement
-
-logger = logging.getLogger(__name__)
+from therapycheck.web.scheduled import enqueue_at
 
 CONSULTATION_MINUTES = 30
 # A guest's held time is released when the email link is not used within this time.
@@ -427,20 +424,9 @@ def _confirmed(booking: Booking) -> None:
     from therapycheck.web.booking import tasks
 
     tasks.send_booking_email.enqueue(booking.pk, "confirmation")
-    _enqueue(
+    enqueue_at(
         tasks.send_reminder, booking.start - REMINDER_BEFORE, booking.pk, booking.start.isoformat()
     )
-
-
-def _enqueue(task: Task[Any, Any], when: dt.datetime, *args: Any) -> None:
-    """Queue `task` for `when` (now when already due). A backend that cannot defer skips
-    future work: every task re-checks its booking when it runs."""
-    if when <= timezone.now():
-        task.enqueue(*args)
-    elif task.get_backend().supports_defer:
-        task.using(run_after=when).enqueue(*args)
-    else:
-        logger.info("Task backend cannot defer: %s for %s not queued", task.name, args)
 
 
 def release_expired_holds(now: dt.datetime | None = None) -> int:
@@ -549,7 +535,7 @@ def _moved(pk: int) -> None:
 
     booking = Booking.objects.get(pk=pk)
     tasks.send_booking_email.enqueue(pk, "moved")
-    _enqueue(tasks.send_reminder, booking.start - REMINDER_BEFORE, pk, booking.start.isoformat())
+    enqueue_at(tasks.send_reminder, booking.start - REMINDER_BEFORE, pk, booking.start.isoformat())
 
 
 def _notify(pk: int, kind: str) -> None:

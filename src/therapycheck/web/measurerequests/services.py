@@ -18,7 +18,6 @@ care link that lets them.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -32,7 +31,6 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django_tasks.base import Task
 
 from therapycheck.core import safety as core_safety
 from therapycheck.core.instruments import all_instruments, get_instrument
@@ -44,11 +42,10 @@ from therapycheck.web.audit import log
 from therapycheck.web.clinic import access
 from therapycheck.web.clinic.models import Role
 from therapycheck.web.measurerequests.models import MeasureRequest, Schedule
+from therapycheck.web.scheduled import enqueue_at
 from therapycheck.web.sharing.models import CareLink
 from therapycheck.web.tracking.models import Measurement
 from therapycheck.web.tracking.services import safety_reasons, save_measurement
-
-logger = logging.getLogger(__name__)
 
 # The salt keeps these tokens from being valid anywhere else the secret key signs.
 TOKEN_SALT = "therapycheck.measurerequests.answer"
@@ -435,30 +432,18 @@ def general_help(person: Person | None) -> SafetyResponse:
 # --- the schedule (bodies of the tasks in tasks.py) ------------------------------------------
 
 
-def _enqueue(task: Task[Any, Any], when: dt.datetime, *args: Any) -> None:
-    """Queue `task` to run at `when`: now when due, else deferred (run_after).
-
-    A backend that cannot defer (the immediate backend, in tests and development) skips
-    future work rather than doing it early; every task re-checks its request when it runs.
-    """
-    if when <= timezone.now():
-        task.enqueue(*args)
-    elif task.get_backend().supports_defer:
-        task.using(run_after=when).enqueue(*args)
-    else:
-        logger.info("Task backend cannot defer: %s for %s not queued", task.name, args)
-
-
 def _schedule(r: MeasureRequest) -> None:
     from therapycheck.web.measurerequests import tasks
 
     if r.by_email:
-        _enqueue(tasks.send_request_email, r.send_on, r.pk)
+        enqueue_at(tasks.send_request_email, r.send_on, r.pk)
         if r.remind_after_days:
-            _enqueue(tasks.send_reminder, r.send_on + dt.timedelta(days=r.remind_after_days), r.pk)
+            enqueue_at(
+                tasks.send_reminder, r.send_on + dt.timedelta(days=r.remind_after_days), r.pk
+            )
     due = r.next_due
     if due is not None:
-        _enqueue(tasks.start_next_request, due, r.pk)
+        enqueue_at(tasks.start_next_request, due, r.pk)
 
 
 def _fresh(pk: int) -> MeasureRequest | None:
