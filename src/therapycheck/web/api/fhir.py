@@ -194,34 +194,31 @@ def _measurements(person: Person) -> list[Measurement]:
     return list(Measurement.objects.filter(person=person).order_by("taken_on", "pk"))
 
 
-@fhir_view
-def questionnaire_responses(request: HttpRequest) -> HttpResponse:
+def _measure_search(
+    request: HttpRequest, what: str, resource: Callable[[Measurement], dict[str, Any]]
+) -> HttpResponse:
+    """A patient's measures as a searchset of `resource`s, the safety outcome first."""
     person = _patient_param(request)
     rows = _measurements(person)
-    record(request, person, AuditEvent.Action.VIEW, "Measures (FHIR QuestionnaireResponse)")
+    record(request, person, AuditEvent.Action.VIEW, f"Measures (FHIR {what})")
     return _json(
         res.searchset(
             request.build_absolute_uri(),
             _base(request),
-            [res.questionnaire_response(m) for m in rows],
+            [resource(m) for m in rows],
             res.safety_outcome(person, rows, for_clinician=_read_by_other(request, person)),
         )
     )
+
+
+@fhir_view
+def questionnaire_responses(request: HttpRequest) -> HttpResponse:
+    return _measure_search(request, "QuestionnaireResponse", res.questionnaire_response)
 
 
 @fhir_view
 def observations(request: HttpRequest) -> HttpResponse:
-    person = _patient_param(request)
-    rows = _measurements(person)
-    record(request, person, AuditEvent.Action.VIEW, "Measures (FHIR Observation)")
-    return _json(
-        res.searchset(
-            request.build_absolute_uri(),
-            _base(request),
-            [res.observation(m) for m in rows],
-            res.safety_outcome(person, rows, for_clinician=_read_by_other(request, person)),
-        )
-    )
+    return _measure_search(request, "Observation", res.observation)
 
 
 def _measurement(request: HttpRequest, pk: str) -> Measurement:
