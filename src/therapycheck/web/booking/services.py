@@ -16,11 +16,11 @@ import zoneinfo
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core import signing
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -44,6 +44,7 @@ from therapycheck.web.reviews.models import Agreement
 from therapycheck.web.scheduled import enqueue_at
 
 CONSULTATION_MINUTES = 30
+M = TypeVar("M", bound=models.Model)
 # A guest's held time is released when the email link is not used within this time.
 HOLD_MINUTES = 60
 # The reminder email goes out this long before the consultation.
@@ -328,13 +329,15 @@ def address_key(email: str) -> str:
     return f"{local}@{domain}"
 
 
-def _lock_address(key: str) -> None:
-    """Lock the address's row for the rest of the transaction (made on first use).
+def _made_and_locked(model: type[M], defaults: dict[str, Any] | None = None, **key: Any) -> M:
+    """The one row of `model` with `key`, made on first use, locked for the rest of the
+    transaction (call inside one).
 
     On PostgreSQL a second transaction's SELECT ... FOR UPDATE waits here until the first
-    commits; SQLite's IMMEDIATE transactions already run one at a time."""
-    AddressLock.objects.get_or_create(key=key)
-    AddressLock.objects.select_for_update().filter(key=key).first()
+    commits, so two first uses at once update one row instead of one failing on its unique
+    constraint; SQLite's IMMEDIATE transactions already run one at a time."""
+    model._default_manager.get_or_create(defaults=defaults, **key)
+    return model._default_manager.select_for_update().get(**key)
 
 
 def _live(now: dt.datetime) -> Q:
@@ -350,7 +353,7 @@ def _within_address_limits(
     """Raise AddressLimit when this address (or client) may not book this now."""
     mine = Q(person=person) if person is not None else Q(pk__in=[])
     if key:
-        _lock_address(key)
+        _made_and_locked(AddressLock, key=key)
         mine |= Q(email_key=key)
     elif person is None:
         return
@@ -595,12 +598,10 @@ def save_availability(member: Membership, data: dict[str, Any]) -> Availability:
     """Store validated availability (the form validated it through core.scheduling).
 
     The row is made (closed) or locked first, so two first saves at the same moment, from
-    two tabs or the page and the API, update one row instead of one failing on the
-    one-row-per-clinician constraint.
+    two tabs or the page and the API, both succeed.
     """
     with transaction.atomic():
-        Availability.objects.get_or_create(clinician=member, defaults={"is_open": False})
-        availability = Availability.objects.select_for_update().get(clinician=member)
+        availability = _made_and_locked(Availability, {"is_open": False}, clinician=member)
         for name, value in data.items():
             setattr(availability, name, value)
         availability.save()
