@@ -13,6 +13,7 @@ from django.test import Client
 
 from tests.web.clinic_personas import sign_in
 from therapycheck.core.matching import MIN_CASES, Cases
+from therapycheck.core.safety import safety_response
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clinic_mode")]
 
@@ -254,3 +255,16 @@ def test_outcomes_at_the_minimum_are_shown_shrunk_toward_the_clinic_average(
     assert html.count("reliably improved") == 1
     scores = {r.profile.membership_id: r.match.score for r in response.context["ranked"]}
     assert scores[clinician.membership.pk] > 0
+
+
+def test_a_crisis_about_danger_from_someone_else_is_shown_as_the_check_up_showed_it(
+    client: Client, client_a: Any
+) -> None:
+    reasons = ["You said you are afraid someone in your life may hurt you."]
+    stored = {"safety": {"crisis": True, "reasons": reasons, "dangers": ["from_others"]}}
+    make_checkup(client_a.person, {"concerns": ["depression"]}, stored)
+    shown = sign_in(client, client_a).get(URL).context["safety"]
+    expected = safety_response(reasons=reasons, dangers=["from_others"], country="GB")
+    assert shown.dangers == ("from_others",)
+    assert shown.message == expected.message
+    assert shown.steps == expected.steps

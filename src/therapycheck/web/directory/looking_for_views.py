@@ -23,10 +23,9 @@ from django.views.decorators.http import require_http_methods
 from therapycheck.core.instruments import get_instrument
 from therapycheck.core.looking_for import LookingFor
 from therapycheck.web.accounts.current import current_person
-from therapycheck.web.checkups.presenters import current_safety
 from therapycheck.web.directory import choices as c
 from therapycheck.web.directory.looking_for import dumps, summary_of
-from therapycheck.web.directory.matching import from_checkup, latest_checkup
+from therapycheck.web.directory.matching import checkup_crisis, from_checkup, latest_checkup
 from therapycheck.web.directory.matching_views import (
     FORMAT_CHOICES,
     STYLE_CHOICES,
@@ -103,11 +102,8 @@ def summary_page(request: HttpRequest) -> HttpResponse:
         raise Http404("This page is part of the personal app.")
     person = current_person(request)
     checkup = latest_checkup(person)
-    result = checkup.stored_result() if checkup is not None else None
     # A check-up that raised the crisis response shows the crisis resources first.
-    safety = (
-        current_safety(checkup, person.country) if checkup and result and result.crisis else None
-    )
+    safety = checkup_crisis(checkup, person.country)
     made: LookingFor | None = None
     if request.method == "POST":
         form = LookingForForm(request.POST)

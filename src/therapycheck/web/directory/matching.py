@@ -30,9 +30,11 @@ from therapycheck.core.matching import (
     time_bands,
 )
 from therapycheck.core.result import StoredResult
+from therapycheck.core.safety import SafetyResponse
 from therapycheck.web.accounts.models import Person
 from therapycheck.web.booking import services as booking
 from therapycheck.web.checkups.models import Checkup
+from therapycheck.web.checkups.presenters import current_safety
 from therapycheck.web.clinic.models import Enrolment, Membership, Role
 from therapycheck.web.clinic.outcomes import counted_links
 from therapycheck.web.directory import choices as c
@@ -57,6 +59,15 @@ def latest_checkup(person: Person) -> Checkup | None:
         .order_by("-completed_at", "-pk")
         .first()
     )
+
+
+def checkup_crisis(checkup: Checkup | None, country: str | None) -> SafetyResponse | None:
+    """The crisis response of a check-up that raised one, remade for the person's country
+    with its own reasons and dangers (as its results page shows it); None otherwise."""
+    result = checkup.stored_result() if checkup is not None else None
+    if checkup is None or result is None or not result.crisis:
+        return None
+    return current_safety(checkup, country)
 
 
 def _concerns(checkup: Checkup | None) -> tuple[str, ...]:

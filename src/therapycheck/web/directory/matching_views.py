@@ -14,17 +14,20 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from therapycheck.core import safety as core_safety
 from therapycheck.core.checkup.modalities import modalities
 from therapycheck.core.instruments import get_instrument
 from therapycheck.core.looking_for import MAX_BYTES, LookingFor, SummaryError
 from therapycheck.core.matching import TIME_BAND_WORDS, TIME_BANDS
 from therapycheck.web.accounts.models import Person
-from therapycheck.web.accounts.safety import response_for
 from therapycheck.web.clinic.access import membership_of
 from therapycheck.web.directory import choices as c
 from therapycheck.web.directory.looking_for import form_values, read_upload, time_zones
-from therapycheck.web.directory.matching import from_checkup, latest_checkup, ranked_for
+from therapycheck.web.directory.matching import (
+    checkup_crisis,
+    from_checkup,
+    latest_checkup,
+    ranked_for,
+)
 
 
 def _hours(first: int, end: int) -> str:
@@ -162,13 +165,8 @@ def _client_person(request: HttpRequest) -> Person:
 def match(request: HttpRequest) -> HttpResponse:
     person = _client_person(request)
     checkup = latest_checkup(person)
-    result = checkup.stored_result() if checkup is not None else None
     # A check-up that raised the crisis response shows the crisis resources first.
-    safety = (
-        response_for(person, flags=[core_safety.SAFETY_FLAG])
-        if result is not None and result.crisis
-        else None
-    )
+    safety = checkup_crisis(checkup, person.country)
     upload_form = SummaryUploadForm()
     uploaded: LookingFor | None = None
     ranked, needs, prefs = None, None, None
