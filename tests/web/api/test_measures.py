@@ -216,3 +216,27 @@ def test_a_clinician_reading_a_clients_risk_answer_gets_words_for_a_clinician(
         assert safety["steps"] == []
         # The client's own crisis lines stay, to share with them.
         assert any(r["name"] == "Samaritans" for r in safety["resources"])
+
+
+def test_a_crisis_check_up_that_found_misconduct_never_sends_the_client_to_that_therapist(
+    client: Client, client_a: Any
+) -> None:
+    from django.utils import timezone
+
+    from therapycheck.web.checkups.models import Checkup
+
+    now = timezone.now()
+    Checkup.objects.create(
+        person=client_a.person,
+        status="completed",
+        started_at=now,
+        updated_at=now,
+        completed_at=now,
+        result={
+            "safety": {"crisis": True, "reasons": ["You said you might act on thoughts."]},
+            "findings": [{"factor": "boundary_violation", "severity": "urgent"}],
+        },
+    )
+    safety = client.get("/api/v1/checkups", **bearer(token_for(client_a))).json()["safety"]
+    assert safety["crisis"] is True and safety["steps"]
+    assert not any("therapist" in step.lower() for step in safety["steps"])

@@ -19,9 +19,9 @@ from django.utils import timezone
 from therapycheck.core import safety as core_safety
 from therapycheck.core import scoring
 from therapycheck.core.instruments import get_instrument, instrument_ids
-from therapycheck.core.result import StoredResult
 from therapycheck.web.accounts.models import Person
 from therapycheck.web.checkups.models import Checkup
+from therapycheck.web.checkups.presenters import current_safety
 from therapycheck.web.clinic import access
 from therapycheck.web.clinic.caseload import CaseloadRow, caseload
 from therapycheck.web.clinic.clinic_models import judging
@@ -196,11 +196,11 @@ def checkups_response(person: Person, *, reader: Reader = "client") -> dict[str,
         )
     )
     items = []
-    crisis: StoredResult | None = None
+    crisis: Checkup | None = None
     for checkup in rows:
         result = checkup.stored_result()
         if result is not None and result.crisis and crisis is None:
-            crisis = result
+            crisis = checkup
         items.append(
             {
                 "id": checkup.pk,
@@ -213,15 +213,10 @@ def checkups_response(person: Person, *, reader: Reader = "client") -> dict[str,
         )
     safety = None
     if crisis is not None:
-        # The newest check-up with a risk answer, answered for the person's country now.
-        safety = safety_dict(
-            core_safety.safety_response(
-                reasons=crisis.safety.reasons or ["A check-up answer showed a risk."],
-                dangers=crisis.safety.dangers,
-                country=person.country,
-            ),
-            reader=reader,
-        )
+        # The newest check-up with a risk answer, as its results page shows it now: its
+        # reasons and dangers, the person's country, and no step naming a therapist whose
+        # conduct the check-up found unsafe.
+        safety = safety_dict(current_safety(crisis, person.country), reader=reader)
     return {"safety": safety, "person_id": person.pk, "checkups": items}
 
 
