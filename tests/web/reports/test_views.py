@@ -195,3 +195,20 @@ def test_the_report_pages_link_print_and_pdf(client: Client, person: Person) -> 
     html = _main(client.get("/report/"))
     assert 'href="/report/print/"' in html
     assert 'href="/report/pdf/"' in html
+
+
+def test_a_crisis_with_a_misconduct_finding_never_sends_the_person_to_that_therapist(
+    client: Client, person: Person
+) -> None:
+    finished_checkup(person, {"harm_worry": "yes", "conduct": ["touched"]})
+    safety = client.get("/report/").context["safety"]
+    assert safety is not None and safety.crisis and safety.steps
+    assert not any("therapist" in step.lower() for step in safety.steps)
+
+
+def test_a_crisis_about_danger_from_someone_else_keeps_its_kind_in_the_report(
+    client: Client, person: Person
+) -> None:
+    finished_checkup(person, {"danger_from_others": "yes"})
+    safety = client.get("/report/").context["safety"]
+    assert safety is not None and "from_others" in safety.dangers

@@ -18,10 +18,10 @@ from django.utils import timezone
 from therapycheck.core import change as core_change
 from therapycheck.core.change import Point, SeriesStatus
 from therapycheck.core.instruments import UnknownInstrument, get_instrument
+from therapycheck.core.plan import MISCONDUCT_FACTOR
 from therapycheck.core.result import StoredResult
-from therapycheck.core.safety import SAFETY_FLAG, SafetyResponse
+from therapycheck.core.safety import SAFETY_FLAG, Danger, SafetyResponse, safety_response
 from therapycheck.web.accounts.models import Person
-from therapycheck.web.accounts.safety import response_for
 from therapycheck.web.checkups import labels, presenters
 from therapycheck.web.checkups.models import Checkup
 from therapycheck.web.reports.models import ReportNote
@@ -395,16 +395,25 @@ def report_safety(
     """
     flagged = [s for s in summaries if s.safety_flag]
     reasons: list[str] = []
+    dangers: tuple[Danger, ...] = ()
     if latest is not None:
         checkup, result = latest
         if result.crisis and not _answered_after(summaries, checkup):
             reasons.extend(r for r in result.safety.reasons if r)
+            dangers = result.safety.dangers
             if not reasons:
                 reasons.append("Your latest check-up showed a possible risk to your safety.")
     if not flagged and not reasons:
         return None
-    flags = [SAFETY_FLAG] if flagged else []
-    response = response_for(person, flags=flags, reasons=reasons)
+    response = safety_response(
+        flags=[SAFETY_FLAG] if flagged else [],
+        reasons=reasons,
+        dangers=dangers,
+        country=person.country,
+        # Whatever raised the crisis, no step may name a therapist whose conduct the latest
+        # check-up found unsafe (the check-up's own results page follows the same rule).
+        misconduct=latest is not None and MISCONDUCT_FACTOR in latest[1].factors(),
+    )
     return response if response.crisis else None
 
 
