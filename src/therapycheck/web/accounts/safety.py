@@ -47,26 +47,54 @@ def unacknowledged_event(person: Person) -> SafetyEvent | None:
     return events.order_by("-pk").first()
 
 
+def misconduct_found(person: Person) -> bool:
+    """Whether the person's latest finished check-up found their therapist's conduct unsafe.
+
+    Then no crisis step, wherever it is shown, may send them to that therapist ("tell a
+    professional you trust, like your therapist" becomes "a doctor you trust").
+    """
+    from therapycheck.core.plan import MISCONDUCT_FACTOR
+    from therapycheck.web.checkups.models import Checkup
+
+    latest = (
+        Checkup.objects.filter(person=person, status=Checkup.Status.COMPLETED)
+        .order_by("-completed_at", "-pk")
+        .first()
+    )
+    result = latest.stored_result() if latest is not None else None
+    return result is not None and MISCONDUCT_FACTOR in result.factors()
+
+
 def banner_response(person: Person) -> SafetyResponse | None:
     """The crisis response to show in the banner, or None when there is nothing to show."""
     event = unacknowledged_event(person)
     if event is None:
         return None
-    dangers = [d for d in core_safety.DANGERS if d in (event.dangers or ())]
-    return core_safety.safety_response(
+    return response_for(
+        person,
         # An event always holds its reasons; the flag covers one saved without them.
         flags=[] if event.reasons else [core_safety.SAFETY_FLAG],
         reasons=event.reasons,
-        dangers=dangers,
-        country=person.country,
+        dangers=event.dangers or (),
     )
 
 
 def response_for(
-    person: Person, flags: Iterable[str] = (), reasons: Iterable[str] = ()
+    person: Person,
+    flags: Iterable[str] = (),
+    reasons: Iterable[str] = (),
+    dangers: Iterable[str] = (),
 ) -> SafetyResponse:
-    """The safety response for given answers, in the person's country."""
-    return core_safety.safety_response(flags=flags, reasons=reasons, country=person.country)
+    """The safety response for given answers, in the person's country, never naming a
+    therapist whose conduct the person's latest check-up found unsafe. `dangers`: the kinds
+    of danger (core.safety.DANGERS); anything else is left out."""
+    return core_safety.safety_response(
+        flags=flags,
+        reasons=reasons,
+        dangers=[d for d in core_safety.DANGERS if d in set(dangers)],
+        country=person.country,
+        misconduct=misconduct_found(person),
+    )
 
 
 def acknowledge(person: Person) -> None:

@@ -20,6 +20,7 @@ from therapycheck.core.instruments import get_instrument, instrument_ids
 from therapycheck.interop import fhir as interop
 from therapycheck.interop.records import MeasurementRecord, PersonRecord
 from therapycheck.web.accounts.models import Person
+from therapycheck.web.accounts.safety import response_for
 from therapycheck.web.clinic.models import Membership
 from therapycheck.web.tracking.models import Measurement
 
@@ -116,8 +117,8 @@ def safety_outcome(
         f"(session {m.session_number}): a risk question was answered above 0."
         for m in flagged
     ]
-    response = core_safety.safety_response(
-        flags=[core_safety.SAFETY_FLAG], reasons=reasons, dangers=["self"], country=person.country
+    response = response_for(
+        person, flags=[core_safety.SAFETY_FLAG], reasons=reasons, dangers=["self"]
     )
     if for_clinician:
         response = response.for_clinician()

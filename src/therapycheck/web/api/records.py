@@ -20,6 +20,7 @@ from therapycheck.core import safety as core_safety
 from therapycheck.core import scoring
 from therapycheck.core.instruments import get_instrument, instrument_ids
 from therapycheck.web.accounts.models import Person
+from therapycheck.web.accounts.safety import response_for
 from therapycheck.web.checkups.models import Checkup
 from therapycheck.web.checkups.presenters import current_safety
 from therapycheck.web.clinic import access
@@ -104,12 +105,7 @@ def measures_safety(
     if not reasons:
         return None
     return safety_dict(
-        core_safety.safety_response(
-            flags=[core_safety.SAFETY_FLAG],
-            reasons=reasons,
-            dangers=["self"],
-            country=person.country,
-        ),
+        response_for(person, flags=[core_safety.SAFETY_FLAG], reasons=reasons, dangers=["self"]),
         reader=reader,
     )
 

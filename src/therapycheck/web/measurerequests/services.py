@@ -38,6 +38,7 @@ from therapycheck.core.instruments.schema import Instrument
 from therapycheck.core.safety import SafetyResponse
 from therapycheck.core.scoring import score
 from therapycheck.web.accounts.models import Person
+from therapycheck.web.accounts.safety import response_for
 from therapycheck.web.audit import log
 from therapycheck.web.clinic import access
 from therapycheck.web.clinic.models import Role
@@ -419,9 +420,7 @@ def _safety_for(person: Person, saved: Sequence[Measurement]) -> SafetyResponse 
             reasons += safety_reasons(instrument, score(instrument, list(m.answers)))
     if not reasons:
         return None
-    return core_safety.safety_response(
-        flags=[core_safety.SAFETY_FLAG], reasons=reasons, dangers=["self"], country=person.country
-    )
+    return response_for(person, flags=[core_safety.SAFETY_FLAG], reasons=reasons, dangers=["self"])
 
 
 def general_help(person: Person | None) -> SafetyResponse:

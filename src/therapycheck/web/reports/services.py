@@ -18,10 +18,10 @@ from django.utils import timezone
 from therapycheck.core import change as core_change
 from therapycheck.core.change import Point, SeriesStatus
 from therapycheck.core.instruments import UnknownInstrument, get_instrument
-from therapycheck.core.plan import MISCONDUCT_FACTOR
 from therapycheck.core.result import StoredResult
-from therapycheck.core.safety import SAFETY_FLAG, Danger, SafetyResponse, safety_response
+from therapycheck.core.safety import SAFETY_FLAG, Danger, SafetyResponse
 from therapycheck.web.accounts.models import Person
+from therapycheck.web.accounts.safety import response_for
 from therapycheck.web.checkups import labels, presenters
 from therapycheck.web.checkups.models import Checkup
 from therapycheck.web.reports.models import ReportNote
@@ -405,14 +405,10 @@ def report_safety(
                 reasons.append("Your latest check-up showed a possible risk to your safety.")
     if not flagged and not reasons:
         return None
-    response = safety_response(
-        flags=[SAFETY_FLAG] if flagged else [],
-        reasons=reasons,
-        dangers=dangers,
-        country=person.country,
-        # Whatever raised the crisis, no step may name a therapist whose conduct the latest
-        # check-up found unsafe (the check-up's own results page follows the same rule).
-        misconduct=latest is not None and MISCONDUCT_FACTOR in latest[1].factors(),
+    # response_for keeps every step away from a therapist whose conduct the latest check-up
+    # found unsafe, whatever raised the crisis.
+    response = response_for(
+        person, flags=[SAFETY_FLAG] if flagged else [], reasons=reasons, dangers=dangers
     )
     return response if response.crisis else None
 

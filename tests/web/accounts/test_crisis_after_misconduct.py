@@ -1,0 +1,64 @@
+"""After a check-up finds a therapist's conduct unsafe, no crisis step anywhere sends the
+person to a therapist: the banner on every page, a questionnaire's risk answer, /help/, the
+report. (The check-up's own results page is tested in tests/core/test_misconduct.py.)"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from tests.web.reports.test_views import ITEM9_PHQ9, finished_checkup
+from tests.web.tracking.test_measure_views import answers_post
+from therapycheck.web.accounts.models import Person
+from therapycheck.web.accounts.safety import banner_response, misconduct_found, response_for
+
+pytestmark = pytest.mark.django_db
+
+MISCONDUCT = {"conduct": ["touched"]}
+CALM = {"safe_now": "safe", "harm_worry": "no", "harm_others": "no", "danger_from_others": "no"}
+
+
+def names_a_therapist(steps: Any) -> bool:
+    return any("therapist" in step.lower() for step in steps)
+
+
+def answer_phq9_with_a_risk_answer(client: Client) -> Any:
+    return client.post("/measures/phq9/new/", answers_post(ITEM9_PHQ9, session=3), follow=True)
+
+
+def test_without_a_misconduct_finding_a_crisis_step_may_suggest_the_therapist(
+    client: Client, person: Person
+) -> None:
+    # The contrast that keeps the tests below honest: the usual step names the therapist.
+    finished_checkup(person, CALM)
+    assert not misconduct_found(person)
+    answer_phq9_with_a_risk_answer(client)
+    response = banner_response(person)
+    assert response is not None and names_a_therapist(response.steps)
+
+
+def test_after_a_misconduct_finding_a_questionnaire_risk_answer_never_names_the_therapist(
+    client: Client, person: Person
+) -> None:
+    finished_checkup(person, {**CALM, **MISCONDUCT})
+    assert misconduct_found(person)
+    page = answer_phq9_with_a_risk_answer(client)
+    assert page.status_code == 200
+    banner = banner_response(person)
+    assert banner is not None and banner.crisis and banner.steps
+    assert not names_a_therapist(banner.steps)
+    help_page = client.get("/help/").content.decode().lower()
+    assert "like your therapist" not in help_page
+    report = client.get("/report/").context["safety"]
+    assert report is not None and not names_a_therapist(report.steps)
+
+
+def test_a_later_check_up_without_the_finding_lifts_the_rule(
+    client: Client, person: Person
+) -> None:
+    finished_checkup(person, {**CALM, **MISCONDUCT})
+    finished_checkup(person, CALM)
+    assert not misconduct_found(person)
+    assert names_a_therapist(response_for(person, reasons=["A reason."]).steps)
