@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.migrations.operations import RunSQL
+from django.db.migrations.operations.base import Operation
 from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -90,9 +91,11 @@ class RunSQLFor(RunSQL):
             super().database_backwards(app_label, schema_editor, *args)
 
 
-SQLITE_FTS_SQL = [
-    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(body, tokenize = 'porter unicode61')",
-    f"INSERT INTO {FTS_TABLE}(rowid, body) SELECT id, search_text FROM directory_specialistprofile",
+# The triggers that keep the index in step with the profiles. SQLite drops a table's
+# triggers when Django rebuilds the table (which it does to add or change most columns), so
+# a migration that changes directory_specialistprofile must make them again with
+# `recreate_sqlite_triggers()` (see migrations/0002; tests/web/directory check they exist).
+SQLITE_FTS_TRIGGERS = [
     f"""CREATE TRIGGER {FTS_TABLE}_insert AFTER INSERT ON directory_specialistprofile BEGIN
         INSERT INTO {FTS_TABLE}(rowid, body) VALUES (new.id, new.search_text);
     END""",
@@ -104,9 +107,28 @@ SQLITE_FTS_SQL = [
         DELETE FROM {FTS_TABLE} WHERE rowid = old.id;
     END""",
 ]
-SQLITE_FTS_REVERSE_SQL = [
+SQLITE_FTS_DROP_TRIGGERS = [
     f"DROP TRIGGER IF EXISTS {FTS_TABLE}_insert",
     f"DROP TRIGGER IF EXISTS {FTS_TABLE}_update",
     f"DROP TRIGGER IF EXISTS {FTS_TABLE}_delete",
-    f"DROP TABLE IF EXISTS {FTS_TABLE}",
 ]
+SQLITE_FTS_SQL = [
+    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(body, tokenize = 'porter unicode61')",
+    f"INSERT INTO {FTS_TABLE}(rowid, body) SELECT id, search_text FROM directory_specialistprofile",
+    *SQLITE_FTS_TRIGGERS,
+]
+SQLITE_FTS_REVERSE_SQL = [*SQLITE_FTS_DROP_TRIGGERS, f"DROP TABLE IF EXISTS {FTS_TABLE}"]
+
+
+def recreate_sqlite_triggers(
+    operation: Operation,
+) -> tuple[RunSQLFor, Operation, RunSQLFor]:
+    """`operation` (one that rebuilds directory_specialistprofile on SQLite) with the FTS
+    triggers made again after it, forwards and backwards. The rebuild copies the rows
+    without firing triggers, so the index itself stays as it was."""
+    again = [*SQLITE_FTS_DROP_TRIGGERS, *SQLITE_FTS_TRIGGERS]
+    return (
+        RunSQLFor("sqlite", RunSQL.noop, reverse_sql=again),
+        operation,
+        RunSQLFor("sqlite", again, reverse_sql=RunSQL.noop),
+    )
