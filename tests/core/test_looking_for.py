@@ -20,6 +20,7 @@ VOCAB = Vocabulary(
     currencies=frozenset({"GBP", "EUR"}),
     instruments=frozenset({"phq9", "gad7"}),
     time_zones=frozenset({"Europe/London", "America/New_York"}),
+    identities=frozenset({"woman", "muslim"}),
 )
 
 FULL = LookingFor(
@@ -34,6 +35,7 @@ FULL = LookingFor(
     times=("weekday_evenings", "weekends"),
     time_zone="America/New_York",
     identity="Someone who knows Latin American culture",
+    identity_wishes=("woman",),
     scores=(("phq9", 16), ("gad7", 9)),
     checkup_completed_on=dt.date(2026, 11, 1),
 )
@@ -67,7 +69,7 @@ def test_a_written_summary_reads_back_exactly() -> None:
 def test_the_file_names_its_format_and_version_and_never_a_person() -> None:
     written = json.loads(lf.dumps(FULL, VOCAB))
     assert written["format"] == "therapycheck-looking-for"
-    assert written["version"] == 1
+    assert written["version"] == 2
     assert set(written) == {
         "format",
         "version",
@@ -115,10 +117,27 @@ def test_a_huge_file_is_refused_before_it_is_read() -> None:
     assert "too big" in problem
 
 
-@pytest.mark.parametrize("version", [2, 0, "1", True, None])
+@pytest.mark.parametrize("version", [3, 0, "1", True, None])
 def test_another_version_is_refused_and_named(version: Any) -> None:
     (problem,) = problems(doc(version=version))
-    assert "this service reads version 1 only" in problem
+    assert "this service reads versions 1 and 2 only" in problem
+
+
+def test_a_version_1_file_is_still_read_without_identity_wishes() -> None:
+    old = doc(version=1)
+    del old["preferences"]["identity_wishes"]
+    assert read(old) == LookingFor(**{**FULL.__dict__, "identity_wishes": ()})
+
+
+def test_a_version_1_file_may_not_carry_the_version_2_field() -> None:
+    (problem,) = problems(doc(version=1))
+    assert 'has a field "identity_wishes"' in problem
+
+
+def test_an_unknown_identity_is_named() -> None:
+    (problem,) = problems(doc(preferences={"identity_wishes": ["woman", "astronaut"]}))
+    assert problem.startswith("preferences.identity_wishes")
+    assert '"astronaut" is not an identity we know' in problem
 
 
 def test_unknown_ids_are_each_named() -> None:

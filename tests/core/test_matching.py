@@ -156,3 +156,17 @@ def test_outcome_data_below_the_minimum_never_ranks_or_shows() -> None:
     enough = {(2, "anxiety"): Cases(improved=MIN_CASES, cases=MIN_CASES)}
     enough[(1, "anxiety")] = Cases(improved=0, cases=MIN_CASES)
     assert rank(people, Needs(concerns=("anxiety",)), enough)[0].specialist_id == 2
+
+
+def test_an_identity_the_specialist_chose_to_state_ranks_them_higher_and_says_so() -> None:
+    people = [spec(1, "Ada"), spec(2, "Ben", identities=("woman", "muslim"))]
+    needs = Needs(identity_wishes=("muslim",), labels={"muslim": "Muslim"})
+    ranked = rank(people, needs)
+    assert [m.specialist_id for m in ranked] == [2, 1]
+    assert ranked[0].why == ("Describes themself on their profile as Muslim, as you asked",)
+
+
+def test_an_identity_wish_is_never_a_filter_and_nothing_is_said_of_who_states_nothing() -> None:
+    ranked = rank([spec(1, "Ada")], Needs(identity_wishes=("woman",)))
+    assert [m.specialist_id for m in ranked] == [1]
+    assert not any("profile as" in line for line in ranked[0].why)

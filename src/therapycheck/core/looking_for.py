@@ -25,7 +25,9 @@ from typing import Any
 from therapycheck.core.matching import TIME_BANDS
 
 FORMAT = "therapycheck-looking-for"
-VERSION = 1
+# Version 2 added `preferences.identity_wishes`; a version-1 file is still read (without it).
+VERSION = 2
+READS = (1, 2)
 # A full summary is well under 4 KB; anything far bigger is not one of ours.
 MAX_BYTES = 16 * 1024
 MAX_TEXT = 300
@@ -55,6 +57,7 @@ _PREFS = (
     "time_zone",
     "identity",
 )
+_PREFS_BY_VERSION = {1: _PREFS, 2: (*_PREFS, "identity_wishes")}
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class Vocabulary:
     currencies: frozenset[str]
     instruments: frozenset[str]
     time_zones: frozenset[str]
+    identities: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class LookingFor:
     times: tuple[str, ...] = ()
     time_zone: str | None = None
     identity: str = ""
+    identity_wishes: tuple[str, ...] = ()
     # (instrument id, total) pairs; None when the person chose not to include scores.
     scores: tuple[tuple[str, float], ...] | None = None
     checkup_completed_on: dt.date | None = None
@@ -118,6 +123,7 @@ def to_document(summary: LookingFor) -> dict[str, Any]:
             "times": list(summary.times),
             "time_zone": summary.time_zone,
             "identity": summary.identity,
+            "identity_wishes": list(summary.identity_wishes),
         },
         "scores": None if summary.scores is None else dict(summary.scores),
     }
@@ -258,9 +264,9 @@ class _Reader:
                 out.append((key, total))
         return tuple(out)
 
-    def summary(self, doc: Mapping[str, Any]) -> LookingFor:
+    def summary(self, doc: Mapping[str, Any], version: int) -> LookingFor:
         v = self.v
-        prefs = self.fields("preferences", doc.get("preferences"), _PREFS)
+        prefs = self.fields("preferences", doc.get("preferences"), _PREFS_BY_VERSION[version])
         budget = self.budget("preferences.budget", prefs.get("budget"))
         currency = self.one_of(
             "preferences.currency", prefs.get("currency", "GBP"), v.currencies, "a currency"
@@ -285,6 +291,12 @@ class _Reader:
                 "preferences.time_zone", prefs.get("time_zone"), v.time_zones, "a time zone"
             ),
             identity=self.text("preferences.identity", prefs.get("identity", "")),
+            identity_wishes=self.ids(
+                "preferences.identity_wishes",
+                prefs.get("identity_wishes", []),
+                v.identities,
+                "an identity",
+            ),
             scores=self.scores("scores", doc.get("scores")),
             checkup_completed_on=self.date("checkup_completed_on", doc.get("checkup_completed_on")),
         )
@@ -317,14 +329,15 @@ def loads(raw: bytes, vocabulary: Vocabulary) -> LookingFor:
             [f'This is not a "what I\'m looking for" file: its "format" is not "{FORMAT}".']
         )
     version = doc.get("version")
-    if isinstance(version, bool) or version != VERSION:
+    if isinstance(version, bool) or version not in READS:
         shown = version if isinstance(version, int) and not isinstance(version, bool) else "?"
+        readable = " and ".join(str(n) for n in READS)
         raise SummaryError(
-            [f"This file is version {shown}; this service reads version {VERSION} only."]
+            [f"This file is version {shown}; this service reads versions {readable} only."]
         )
     reader = _Reader(vocabulary)
     reader.fields("The file", doc, _TOP)
-    summary = reader.summary(doc)
+    summary = reader.summary(doc, version)
     if reader.problems:
         raise SummaryError(reader.problems)
     return summary

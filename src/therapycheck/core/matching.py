@@ -21,6 +21,8 @@ Soft scores (each point comes with a "why" line that states the fact it rests on
   who reliably improved, shrunk toward the clinic's average for that concern with a beta
   prior worth K_PRIOR cases. Used, and shown, only when the specialist has at least
   MIN_CASES cases for that concern; below that the data neither ranks nor is displayed;
+- identity: the specialist describes themself on their profile (opt-in, their own words
+  from a fixed list; never guessed) as one of the things the person asked for;
 - free consultation times: the caller works out, from the booking calendar, in which of
   the person's time bands (TIME_BANDS, in the person's own zone; see `time_bands`) each
   specialist has a free consultation in the next TIME_WINDOW_DAYS days, and passes those
@@ -58,6 +60,9 @@ TREATS_CONCERN = 2.0
 FINDING_BONUS = 1.0
 OUTCOME_POINTS = 1.0
 TIME_FIT = 2.0
+# Per identity wish the specialist's own profile meets. A preference, never a filter: a
+# specialist who says nothing about themself is listed as usual, and nothing is said of them.
+IDENTITY_FIT = 2.0
 
 # When a person can meet, in their own time zone. A free consultation belongs to a band
 # when it starts in it: (weekdays, first hour, end hour), Monday = 0. Consultations starting
@@ -109,6 +114,8 @@ class Specialist:
     currency: str = "GBP"
     sliding_scale: bool = False
     accepting: bool = True
+    # What the specialist chose to say about themself (identity ids; empty: nothing said).
+    identities: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,6 +135,8 @@ class Needs:
     # why-lines; the bands themselves are worked out by the caller (`time_bands`).
     times: tuple[str, ...] = ()
     time_zone: str = ""
+    # Identity ids the person would prefer their specialist to be (names in `labels`).
+    identity_wishes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -293,6 +302,13 @@ def _outcome_fit(
     return score, why
 
 
+def _identity_fit(s: Specialist, needs: Needs) -> tuple[float, list[str]]:
+    met = [i for i in needs.identity_wishes if i in s.identities]
+    return IDENTITY_FIT * len(met), [
+        f"Describes themself on their profile as {_name(needs, i)}, as you asked" for i in met
+    ]
+
+
 def _time_fit(
     s: Specialist, needs: Needs, free: Mapping[int, frozenset[str]]
 ) -> tuple[float, list[str]]:
@@ -358,6 +374,8 @@ def rank(
                 "Your check-up found your concern may be outside your current "
                 "therapist's training, so this counts more"
             )
+        more, lines = _identity_fit(s, needs)
+        score, why = score + more, why + lines
         more, lines = _outcome_fit(s, needs, outcomes, averages)
         score, why = score + more, why + lines
         more, lines = _time_fit(s, needs, free_times or {})

@@ -36,6 +36,7 @@ CHANGES = {
     "currency": "EUR",
     "times": ["weekday_evenings", "weekends"],
     "time_zone": "America/New_York",
+    "identity_wishes": ["woman", "muslim"],
     "identity": "Someone who knows Latin American culture",
 }
 
@@ -86,10 +87,11 @@ def test_the_download_is_the_documented_file_without_scores_by_default(
     assert response["Content-Type"] == "application/json; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="what-im-looking-for.json"'
     doc = json.loads(response.content)
-    assert doc["format"] == "therapycheck-looking-for" and doc["version"] == 1
+    assert doc["format"] == "therapycheck-looking-for" and doc["version"] == 2
     assert doc["scores"] is None
     assert doc["concerns"] == ["anxiety", "depression"]
     assert doc["preferences"]["time_zone"] == "America/New_York"
+    assert doc["preferences"]["identity_wishes"] == ["woman", "muslim"]
     assert doc["checkup_completed_on"] == "2026-11-01"
 
 
@@ -183,7 +185,7 @@ def test_a_downloaded_file_fills_the_clinic_form_with_the_same_values(
         (b"not json at all", "The file is not valid JSON"),
         (
             b'{"format": "therapycheck-looking-for", "version": 7}',
-            "this service reads version 1 only",
+            "this service reads versions 1 and 2 only",
         ),
         (b"\x89PNG\r\n\x1a\n", "The file is not text (UTF-8)"),
         (b"[]", "The file holds a list, not a summary"),

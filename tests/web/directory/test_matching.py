@@ -268,3 +268,21 @@ def test_a_crisis_about_danger_from_someone_else_is_shown_as_the_check_up_showed
     assert shown.dangers == ("from_others",)
     assert shown.message == expected.message
     assert shown.steps == expected.steps
+
+
+def test_a_specialist_who_states_an_identity_the_person_asked_for_ranks_higher(
+    client: Client,
+    client_a: Any,
+    make_profile: Callable[..., Any],
+    clinician: Any,
+    other_clinician: Any,
+) -> None:
+    plain = make_profile(other_clinician, concerns=["anxiety"])
+    stated = make_profile(clinician, concerns=["anxiety"], identities=["woman", "lgbtq"])
+    signed_in = sign_in(client, client_a)
+    asked = {"concerns": ["anxiety"], "currency": "GBP", "identity_wishes": ["lgbtq"]}
+    ranked = signed_in.post(URL, asked).context["ranked"]
+    assert [r.profile.pk for r in ranked] == [stated.pk, plain.pk]
+    assert "Describes themself on their profile as LGBTQ+, as you asked" in ranked[0].match.why
+    unasked = signed_in.post(URL, {**asked, "identity_wishes": []}).context["ranked"]
+    assert not any("profile as" in line for r in unasked for line in r.match.why)

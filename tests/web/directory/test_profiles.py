@@ -58,8 +58,20 @@ def test_a_clinician_writes_and_publishes_their_own_profile(client: Client, clin
     assert str(profile.fee_per_session) == "75.00"
     assert profile.published
     assert not profile.is_verified
+    assert profile.identities == []  # nothing said unless the clinician ticks it
     client.logout()
     assert b"Clinical psychologist" in client.get("/specialists/").content
+
+
+def test_a_clinician_may_say_how_they_describe_themself_and_it_shows_on_the_profile(
+    client: Client, clinician: Any
+) -> None:
+    post_form(sign_in(client, clinician), identities=["woman", "jewish"])
+    profile = clinician.membership.specialist_profile
+    assert profile.identities == ["woman", "jewish"]
+    client.logout()
+    page = client.get(f"/specialists/{profile.pk}/").content.decode()
+    assert "Describes themself as a woman, Jewish" in page
 
 
 def test_bad_answers_keep_everything_typed_and_save_nothing(client: Client, clinician: Any) -> None:

@@ -42,6 +42,32 @@ POPULATION_CHOICES: tuple[tuple[str, str], ...] = (
     ("students", "Students"),
 )
 
+# How a specialist may describe themself, if they choose to (opt-in, shown on the profile,
+# used only when a person asks for it; never guessed). Written to follow "describes themself
+# as"; forms show them with a capital letter (identity_choices). Our own list, after the
+# identity filters directories such as Psychology Today offer (gender, sexuality,
+# ethnicity, faith), kept short and in plain words.
+IDENTITY_PHRASES: tuple[tuple[str, str], ...] = (
+    ("woman", "a woman"),
+    ("man", "a man"),
+    ("non_binary", "non-binary"),
+    ("lgbtq", "LGBTQ+"),
+    ("person_of_colour", "a person of colour"),
+    ("disabled", "disabled or living with a long-term condition"),
+    ("neurodivergent", "neurodivergent"),
+    ("christian", "Christian"),
+    ("muslim", "Muslim"),
+    ("jewish", "Jewish"),
+    ("hindu", "Hindu"),
+    ("buddhist", "Buddhist"),
+    ("sikh", "Sikh"),
+)
+
+
+def identity_choices() -> tuple[tuple[str, str], ...]:
+    return tuple((key, phrase[0].upper() + phrase[1:]) for key, phrase in IDENTITY_PHRASES)
+
+
 # ISO 639 codes. A short list of the languages sessions are most often held in here; a
 # clinic that needs another asks for it to be added.
 LANGUAGE_CHOICES: tuple[tuple[str, str], ...] = (

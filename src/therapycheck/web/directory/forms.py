@@ -27,6 +27,13 @@ class ProfileForm(forms.ModelForm):  # type: ignore[type-arg]
     concerns = _multi("Concerns you work with", c.concern_choices())
     populations = _multi("People you work with", c.POPULATION_CHOICES)
     languages = _multi("Languages you hold sessions in", c.LANGUAGE_CHOICES)
+    identities = _multi(
+        "How you describe yourself (optional)",
+        c.identity_choices(),
+        help_text="Only if you want to. What you tick is shown on your profile and used only "
+        "when a person asks for a specialist who is one of these. Leave all unticked to say "
+        "nothing.",
+    )
     photo_upload = forms.FileField(
         label="Photo (optional)",
         required=False,
@@ -46,6 +53,7 @@ class ProfileForm(forms.ModelForm):  # type: ignore[type-arg]
             "concerns",
             "populations",
             "languages",
+            "identities",
             "format",
             "location",
             "fee_per_session",

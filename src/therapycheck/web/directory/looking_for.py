@@ -34,6 +34,7 @@ def vocabulary() -> core.Vocabulary:
         currencies=frozenset(k for k, _ in c.CURRENCY_CHOICES),
         instruments=frozenset(instrument_ids()),
         time_zones=frozenset(time_zones()),
+        identities=frozenset(k for k, _ in c.IDENTITY_PHRASES),
     )
 
 
@@ -67,6 +68,7 @@ def summary_of(
         times=tuple(prefs.get("times") or ()),
         time_zone=prefs.get("time_zone") or None,
         identity=prefs.get("identity") or "",
+        identity_wishes=tuple(prefs.get("identity_wishes") or ()),
         scores=scores_of(result) if include_scores else None,
         checkup_completed_on=completed.date() if completed is not None else None,
     )
@@ -86,6 +88,7 @@ def form_values(summary: core.LookingFor) -> dict[str, Any]:
         "times": list(summary.times),
         "time_zone": summary.time_zone or "",
         "identity": summary.identity,
+        "identity_wishes": list(summary.identity_wishes),
     }
 
 

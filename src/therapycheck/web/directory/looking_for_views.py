@@ -87,6 +87,10 @@ def describe(summary: LookingFor) -> list[tuple[str, str]]:
     if times and summary.time_zone:
         times += f", in {summary.time_zone.replace('_', ' ')} time"
     add("When I can meet", times)
+    add(
+        "I would prefer a specialist who describes themself as",
+        ", ".join(_names(c.IDENTITY_PHRASES, summary.identity_wishes)),
+    )
     add("What matters to me about the specialist", summary.identity)
     if summary.scores:
         add(

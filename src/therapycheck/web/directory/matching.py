@@ -100,6 +100,7 @@ def needs_for(prefs: Mapping[str, Any]) -> Needs:
     labels = {
         **{k: v.lower() for k, v in c.concern_choices()},
         **dict(c.LANGUAGE_CHOICES),
+        **dict(c.IDENTITY_PHRASES),
     }
     budget = prefs.get("budget")
     return Needs(
@@ -114,6 +115,7 @@ def needs_for(prefs: Mapping[str, Any]) -> Needs:
         labels=labels,
         times=tuple(prefs.get("times") or ()),
         time_zone=prefs.get("time_zone") or "",
+        identity_wishes=tuple(prefs.get("identity_wishes") or ()),
     )
 
 
@@ -153,6 +155,7 @@ def specialist_of(profile: SpecialistProfile) -> Specialist:
         currency=profile.currency,
         sliding_scale=profile.sliding_scale,
         accepting=profile.accepting_new_clients,
+        identities=tuple(profile.identities or ()),
     )
 
 

@@ -113,8 +113,16 @@ class MatchForm(forms.Form):
         help_text="Needed when you choose times, so they are read on your clock.",
         error_messages={"invalid_choice": "Choose your time zone from the list."},
     )
+    identity_wishes = forms.MultipleChoiceField(
+        label="I would prefer a specialist who describes themself as",
+        required=False,
+        choices=c.identity_choices(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Optional. Ranks higher the specialists who chose to say this on their "
+        "profile; nobody is left out, and nothing is guessed about anyone.",
+    )
     identity = forms.CharField(
-        label="Anything about the specialist's identity or background that matters to you",
+        label="Anything else about the specialist's identity or background that matters to you",
         required=False,
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 3}),

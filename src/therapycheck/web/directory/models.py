@@ -38,6 +38,8 @@ class SpecialistProfile(models.Model):
     concerns = models.JSONField(default=list, blank=True)
     populations = models.JSONField(default=list, blank=True)
     languages = models.JSONField(default=list, blank=True)
+    # How the specialist describes themself, only if they choose to (choices.IDENTITY_PHRASES).
+    identities = models.JSONField(default=list, blank=True)
     format = models.CharField(max_length=16, choices=c.Format.choices, default=c.Format.ONLINE)
     location = models.CharField(max_length=120, blank=True)
     fee_per_session = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
@@ -81,6 +83,7 @@ class SpecialistProfile(models.Model):
             *c.labels(c.concern_choices(), self.concerns),
             *c.labels(c.POPULATION_CHOICES, self.populations),
             *c.labels(c.LANGUAGE_CHOICES, self.languages),
+            *c.labels(c.identity_choices(), self.identities),
         ]
         return "\n".join(p for p in parts if p)
 
@@ -121,6 +124,9 @@ class SpecialistProfile(models.Model):
 
     def language_labels(self) -> list[str]:
         return c.labels(c.LANGUAGE_CHOICES, self.languages)
+
+    def identity_phrases(self) -> list[str]:
+        return c.labels(c.IDENTITY_PHRASES, self.identities)
 
     @property
     def fee_text(self) -> str:

@@ -52,6 +52,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         "concerns": ["relationships", "grief", "self_esteem", "identity"],
         "populations": ["adults", "lgbtq", "students"],
         "languages": ["en", "es"],
+        # Made up, like the rest: shows how a specialist may describe themself.
+        "identities": ["lgbtq"],
         "format": Format.ONLINE,
         "location": "",
         "fee_per_session": Decimal("50"),
