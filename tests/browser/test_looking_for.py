@@ -102,6 +102,6 @@ def test_a_client_uploads_a_summary_and_a_bad_file_is_explained(
     assert page.get_by_label("Anxiety or worry").is_checked()
     assert page.get_by_label("Language you need").input_value() == "es"
     assert page.get_by_label(
-        "Anything about the specialist's identity or background that matters to you"
+        "Anything else about the specialist's identity or background that matters to you"
     ).input_value() == ("Calm and direct")
     check_both_widths(tab, "match-upload-filled")
