@@ -18,6 +18,8 @@ import json
 import os
 import shutil
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -224,6 +226,19 @@ def _tab(browser: Any, origin: str, axe_source: str) -> tuple[Any, Session]:
     return context, tab
 
 
+def _wait_for_requests_in_flight(timeout: float = 10.0) -> None:
+    """Let the live server finish the requests the closed tab left in flight.
+
+    Its request threads are daemon threads that nothing waits for: one that ends after the
+    test's teardown closes a database connection the test no longer shares with it (and a
+    clinic server's `stop()` has just un-shared), which fails the next test in that worker.
+    """
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and "process_request_thread" in thread.name:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
 @pytest.fixture
 def session(browser: Any, live_server: Any, axe_source: str) -> Iterator[Session]:
     """A fresh browser tab on the live server, recording every request."""
@@ -232,6 +247,7 @@ def session(browser: Any, live_server: Any, axe_source: str) -> Iterator[Session
         yield tab
     finally:
         context.close()
+        _wait_for_requests_in_flight()
     assert not tab.outside_requests(), f"requests left the server: {tab.outside_requests()}"
 
 
@@ -259,6 +275,7 @@ def clinic_session(
         yield tab
     finally:
         context.close()
+        _wait_for_requests_in_flight()
         server.stop()
         cache.clear()
     assert not tab.outside_requests(), f"requests left the server: {tab.outside_requests()}"
