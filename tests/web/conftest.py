@@ -7,11 +7,13 @@ directory, so no test touches the real user data directory.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.web.racing import Racer
 from therapycheck.web.accounts.current import personal_person
 from therapycheck.web.accounts.models import Person
 
@@ -72,3 +74,11 @@ from tests.web.clinic_personas import (  # noqa: E402, F401
     other_clinician,
     supervisor,
 )
+
+
+@pytest.fixture
+def racer(tmp_path: Path) -> Iterator[Racer]:
+    """Runs attempts in parallel threads (tests/web/booking/test_no_double_booking.py)."""
+    racer = Racer(tmp_path)
+    yield racer
+    racer.close()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +16,8 @@ from django.test import Client
 
 from tests.web.api.helpers import bearer, token_for
 from tests.web.booking.helpers import open_hours
-from tests.web.booking.test_no_double_booking import NO_TASKS, Racer
+from tests.web.booking.test_no_double_booking import NO_TASKS
+from tests.web.racing import Racer
 from therapycheck.web.booking import services
 from therapycheck.web.booking.models import Booking, SlotClaim
 
@@ -39,7 +39,7 @@ def fast_password_hasher(settings: Any) -> None:
 
 @pytest.mark.parametrize("early_check", ["on", "off"])
 def test_twenty_api_moves_of_two_bookings_onto_one_time_end_with_exactly_one_there(
-    tmp_path: Path,
+    racer: Racer,
     client_a: Any,
     client_b: Any,
     clinician: Any,
@@ -57,7 +57,6 @@ def test_twenty_api_moves_of_two_bookings_onto_one_time_end_with_exactly_one_the
     }
     old = {k: (b.start, set(b.claims.values_list("cell", flat=True))) for k, b in bookings.items()}
     headers = {"a": bearer(token_for(client_a)), "b": bearer(token_for(client_b))}
-    racer = Racer(tmp_path)
     racer.copy_database()
     if early_check == "off":
         # Every request reaches the database: only the slot claims can refuse one.

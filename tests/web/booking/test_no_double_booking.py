@@ -5,25 +5,20 @@ connection (a transactional test), so the race is real, on SQLite and on Postgre
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-import threading
 from collections import Counter
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
-from django.db.utils import load_backend
+from django.db import IntegrityError, transaction
 
 from tests.web.booking.helpers import NOW, at, open_hours
+from tests.web.racing import Racer
 from therapycheck.web.booking import services
 from therapycheck.web.booking.models import Booking, SlotClaim
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("clinic_mode")]
 
 ATTEMPTS = 50
-T = TypeVar("T")
 NO_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 
 
@@ -31,84 +26,6 @@ NO_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 def no_task_queue(settings: Any) -> None:
     # Emails are not the subject here; the dummy backend keeps them out of the race.
     settings.TASKS = NO_TASKS
-
-
-class Racer:
-    """Runs attempts in threads, each with its own database connection.
-
-    Django's SQLite test database lives in memory with a shared cache, where a second
-    writer fails at once ("table is locked") instead of waiting its turn as it does on a
-    server's SQLite file (settings: IMMEDIATE transactions, a 30-second timeout). So on
-    SQLite the race runs on a file copy of the test database, with the same settings; on
-    PostgreSQL it runs on the test database itself.
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.file_settings: dict[str, Any] | None = None
-
-    def copy_database(self) -> None:
-        """Call once the data is set up: threads then work on a file copy (SQLite only)."""
-        if connection.vendor != "sqlite":
-            return
-        path = self.folder / "race.sqlite3"
-        connection.ensure_connection()
-        target = sqlite3.connect(path)
-        connection.connection.backup(target)
-        target.close()
-        self.file_settings = {**connection.settings_dict, "NAME": str(path)}
-
-    def _bind(self) -> None:
-        if self.file_settings is not None:
-            backend = load_backend(self.file_settings["ENGINE"])
-            connections["default"] = backend.DatabaseWrapper(dict(self.file_settings), "default")
-
-    def run(self, fn: Callable[[], T]) -> T:
-        """`fn()` on the database the racers used (for the checks after a race)."""
-        box: list[T] = []
-
-        def target() -> None:
-            self._bind()
-            try:
-                box.append(fn())
-            finally:
-                connections.close_all()
-
-        thread = threading.Thread(target=target)
-        thread.start()
-        thread.join()
-        assert box, "the check raised in its thread (see the warning above)"
-        return box[0]
-
-    def race(self, attempt: Callable[[int], str], n: int = ATTEMPTS) -> Counter[str]:
-        """Run `attempt(i)` in n threads released together; count what each returned."""
-        barrier = threading.Barrier(n)
-        results: list[str] = []
-        lock = threading.Lock()
-
-        def target(i: int) -> None:
-            self._bind()
-            try:
-                barrier.wait()
-                outcome = attempt(i)
-            except Exception as exc:
-                outcome = f"error: {type(exc).__name__}: {exc}"
-            finally:
-                connections.close_all()
-            with lock:
-                results.append(outcome)
-
-        threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        return Counter(results)
-
-
-@pytest.fixture
-def racer(tmp_path: Path) -> Racer:
-    return Racer(tmp_path)
 
 
 def no_early_check(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -141,7 +58,7 @@ def test_fifty_people_booking_the_same_time_end_with_exactly_one_booking(
             return "taken"
         return "booked"
 
-    assert racer.race(attempt) == Counter({"booked": 1, "taken": ATTEMPTS - 1})
+    assert racer.race(attempt, ATTEMPTS) == Counter({"booked": 1, "taken": ATTEMPTS - 1})
 
     def check() -> tuple[int, int, set[int], list[int]]:
         claims = SlotClaim.objects.filter(clinician=member)
@@ -176,7 +93,7 @@ def test_fifty_people_booking_overlapping_times_end_with_one_booking(
             return "taken"
         return "booked"
 
-    assert racer.race(attempt) == Counter({"booked": 1, "taken": ATTEMPTS - 1})
+    assert racer.race(attempt, ATTEMPTS) == Counter({"booked": 1, "taken": ATTEMPTS - 1})
     assert racer.run(lambda: Booking.objects.filter(clinician=member).count()) == 1
 
 
@@ -195,7 +112,7 @@ def test_with_the_early_check_on_the_losers_are_told_the_time_is_gone(
             return "refused"
         return "booked"
 
-    assert racer.race(attempt) == Counter({"booked": 1, "refused": ATTEMPTS - 1})
+    assert racer.race(attempt, ATTEMPTS) == Counter({"booked": 1, "refused": ATTEMPTS - 1})
     assert racer.run(lambda: Booking.objects.filter(clinician=member).count()) == 1
 
 
@@ -224,7 +141,7 @@ def test_fifty_overlapping_reschedules_move_exactly_one_booking(
             return "taken"
         return "moved"
 
-    assert racer.race(attempt) == Counter({"moved": 1, "taken": ATTEMPTS - 1})
+    assert racer.race(attempt, ATTEMPTS) == Counter({"moved": 1, "taken": ATTEMPTS - 1})
 
     def check() -> dict[int, tuple[dt.datetime, set[dt.datetime]]]:
         return {
@@ -262,7 +179,7 @@ def test_fifty_people_booking_different_times_of_a_day_with_a_cap_of_one_end_wit
             return "refused"
         return "booked"
 
-    assert racer.race(attempt) == Counter({"booked": 1, "refused": ATTEMPTS - 1})
+    assert racer.race(attempt, ATTEMPTS) == Counter({"booked": 1, "refused": ATTEMPTS - 1})
     assert racer.run(lambda: Booking.objects.filter(clinician=member).count()) == 1
 
 
@@ -311,7 +228,7 @@ def test_fifty_bookings_from_one_address_with_one_specialist_end_with_one(
             return "limit"
         return "booked"
 
-    assert racer.race(attempt) == Counter({"booked": 1, "limit": ATTEMPTS - 1})
+    assert racer.race(attempt, ATTEMPTS) == Counter({"booked": 1, "limit": ATTEMPTS - 1})
     assert racer.run(lambda: Booking.objects.filter(clinician=member).count()) == 1
 
 
@@ -346,7 +263,8 @@ def test_fifty_holds_from_one_address_across_specialists_end_with_two(
         return "booked"
 
     expected = services.HOLDS_PER_ADDRESS
-    assert racer.race(attempt) == Counter({"booked": expected, "limit": ATTEMPTS - expected})
+    outcomes = racer.race(attempt, ATTEMPTS)
+    assert outcomes == Counter({"booked": expected, "limit": ATTEMPTS - expected})
 
     def held() -> list[int]:
         return list(
