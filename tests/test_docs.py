@@ -268,6 +268,13 @@ RICH_ANSWERS = {
 }
 
 
+# Items skipped: no total, and a skipped safety item (CORE-10 item 6), never read as safe.
+SKIPPED_ANSWERS = {
+    "answers": {"sessions": 5},
+    "measures": {"core10": [0, 4, 4, 0, 0, None, 0, 0, 0, 0]},
+}
+
+
 def invoke(*args: str) -> Any:
     return runner.invoke(_app(), list(args))
 
@@ -292,6 +299,8 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     scores.write_text(_code_block(CLI_PAGE.read_text(encoding="utf-8"), "csv"), encoding="utf-8")
     rich = folder / "rich.json"
     rich.write_text(json.dumps(RICH_ANSWERS), encoding="utf-8")
+    skipped = folder / "skipped.json"
+    skipped.write_text(json.dumps(SKIPPED_ANSWERS), encoding="utf-8")
     synth, model = folder / "synth.csv", folder / "model.json"
     json_of("model", "synth", "--output", str(synth), "--clients", "200")
     json_of("model", "fit", str(synth), "--instrument", "phq9", "--output", str(model))
@@ -299,6 +308,7 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "dir": str(folder),
         "scores": str(scores),
         "rich": str(rich),
+        "skipped": str(skipped),
         "example": str(DOCS / "examples" / "checkup-answers.json"),
         "synth": str(synth),
         "model": str(model),
@@ -315,7 +325,11 @@ SAMPLE_RUNS: dict[str, list[list[str]]] = {
     "outcomes": [["outcomes", "{scores}"]],
     "progress": [["progress", "{scores}", "--client", "c1", "--model", "{model}"]],
     "questions": [["questions"]],
-    "checkup": [["checkup", "--answers", "{example}"], ["checkup", "--answers", "{rich}"]],
+    "checkup": [
+        ["checkup", "--answers", "{example}"],
+        ["checkup", "--answers", "{rich}"],
+        ["checkup", "--answers", "{skipped}"],
+    ],
     "model synth": [["model", "synth", "--output", "{dir}/again.csv", "--clients", "20"]],
     "model fit": [
         ["model", "fit", "{synth}", "--instrument", "phq9", "--output", "{dir}/again.json"]

@@ -323,15 +323,16 @@ def test_a_finished_interview_in_json_mode_prints_only_json_on_stdout(data_dir: 
     assert "Question 1 of" in result.stderr
 
 
-def test_one_skipped_phq9_item_is_prorated_by_the_core(data_dir: Path) -> None:
+def test_one_skipped_phq9_item_gives_no_total_and_says_why(data_dir: Path) -> None:
     # PHQ-9: item 1 skipped, item 2 "Nearly every day" (3: a positive screen on its own),
-    # the other seven "Several days" (1).
+    # the other seven "Several days" (1). No questionnaire has a confirmed prorating rule.
     lines = [*["s"] * len(question_ids()), "s", "3", *["1"] * 7, *["s"] * 80]
     result = interview(lines, "--format", "json")
     assert result.exit_code == 0, result.stderr
-    phq9 = json.loads(result.stdout)["measures"]["phq9"]
-    assert phq9["missing_items"] == [1]
-    assert phq9["total"] == 11  # 10 from eight items, prorated to 9 items: 11.25, rounded
+    doc = json.loads(result.stdout)
+    assert "phq9" not in doc["measures"]
+    assert doc["unscored"]["phq9"].startswith("PHQ-9: item 1 skipped.")
+    assert doc["safety_items_skipped"] == {}
 
 
 def test_the_interview_starts_the_phq9_with_its_two_item_screen(data_dir: Path) -> None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from therapycheck.core.checkup.model import SEVERITY_LABELS, Evaluation, Finding
 from therapycheck.core.citations import citations
 from therapycheck.core.plan import Plan, build_plan, factor_label, measure_name
+from therapycheck.core.scoring import safety_skipped_text
 
 if TYPE_CHECKING:
     from therapycheck.core.trajectory import ExpectedResponseModel
@@ -83,6 +84,10 @@ class CheckupReport:
             "consultation_questions": list(self.plan.consultation_questions),
             "measures": {k: _jsonable(v) for k, v in self.evaluation.measures.items()},
             "statuses": {k: _jsonable(v) for k, v in self.evaluation.statuses.items()},
+            "unscored": dict(self.evaluation.unscored),
+            "safety_items_skipped": {
+                k: list(v) for k, v in self.evaluation.safety_items_skipped.items()
+            },
             "made_on": self.made_on.isoformat(),
         }
 
@@ -126,11 +131,19 @@ class CheckupReport:
                 continue
             band = doc.get("band") or ""
             rows.append(f"| {measure_name(instrument)} | {doc['total']} | {band} |")
-        if not rows:
+        notes = [f"- {why}" for why in self.evaluation.unscored.values()]
+        notes += [
+            f"- {measure_name(instrument)}: {safety_skipped_text(items)}"
+            for instrument, items in self.evaluation.safety_items_skipped.items()
+        ]
+        if not rows and not notes:
             return ""
-        return "\n".join(
-            ["## Your scores", "", "| measure | score | level |", "|---|---|---|", *rows, ""]
-        )
+        parts = ["## Your scores", ""]
+        if rows:
+            parts += ["| measure | score | level |", "|---|---|---|", *rows, ""]
+        if notes:
+            parts += [*notes, ""]
+        return "\n".join(parts)
 
     def _progress_markdown(self) -> str:
         """Each series' status (core.change) in the words the progress page uses.

@@ -130,6 +130,10 @@ class StoredResult(_Stored):
     consultation_questions: Texts = ()
     measures: dict[Id, StoredScore] = Field(default_factory=dict)
     statuses: dict[Id, StoredStatus] = Field(default_factory=dict)
+    # Questionnaires without a total (items skipped): id -> why, in plain words.
+    unscored: dict[Id, Text] = Field(default_factory=dict)
+    # Safety items the person reached and skipped: id -> item numbers.
+    safety_items_skipped: dict[Id, tuple[StrictInt, ...]] = Field(default_factory=dict)
     made_on: datetime.date | None = None
 
     @property

@@ -161,14 +161,15 @@ def _prorated(
     rule = inst.missing_items
     if rule is None:
         raise IncompleteAnswers(
-            f"{inst.short_name}: {_items_words(missing)} skipped; this questionnaire's authors "
-            "give no way to score it with items missing, so there is no total",
+            f"{inst.short_name}: {_items_words(missing)} skipped. A total needs every question "
+            "answered (we know of no checked rule from its authors for scoring with gaps), "
+            "so there is no total.",
             given,
         )
     if len(missing) > rule.prorate_up_to:
         raise IncompleteAnswers(
-            f"{inst.short_name}: {_items_words(missing)} skipped; a total is only possible "
-            f"with at most {rule.prorate_up_to} skipped, so there is no total",
+            f"{inst.short_name}: {_items_words(missing)} skipped. A total is only possible "
+            f"with at most {rule.prorate_up_to} skipped, so there is no total.",
             given,
         )
     answered = [(n, v) for n, v in enumerate(given, start=1) if v is not None]
@@ -189,7 +190,7 @@ def _prorated(
     )
     if skipped_safety:
         flags.append("safety_item_skipped")
-        lines.insert(2, _SAFETY_SKIPPED.format(items=_items_words(skipped_safety)))
+        lines.insert(2, SAFETY_SKIPPED.format(items=_items_words(skipped_safety)))
     return Score(
         instrument=inst,
         total=total,
@@ -204,12 +205,17 @@ def _prorated(
     )
 
 
-_SAFETY_SKIPPED = (
+SAFETY_SKIPPED = (
     "You skipped {items}, which asks about your safety. A skipped answer does not tell us "
     "you are safe. If you have had thoughts of being better off dead or of hurting "
     "yourself, please contact a crisis line now (see where to get help) and tell your "
     "therapist."
 )
+
+
+def safety_skipped_text(numbers: tuple[int, ...]) -> str:
+    """What a skipped safety item means, for any page that shows a questionnaire."""
+    return SAFETY_SKIPPED.format(items=_items_words(numbers))
 
 
 def _items_words(numbers: tuple[int, ...]) -> str:

@@ -129,6 +129,7 @@ def test_a_skipped_phq9_item_nine_in_the_quick_check_is_not_read_as_safe(
     html = _html(client.get(f"/checkup/{checkup.pk}/quick/answer/"))
     assert "we cannot tell from it that you are safe" in html
     assert "does not tell us you are safe" not in html  # said once, in its own box
+    assert "PHQ-9: item 9 skipped. A total needs every question answered" in html
 
 
 def test_a_bad_answer_is_named_in_an_error_summary(client: Client, person: Person) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 from therapycheck.core.change import Point, SeriesStatus
 from therapycheck.core.checkup.bank import AnswersError, QuestionBank, question_bank
 from therapycheck.core.checkup.model import Context
+from therapycheck.core.checkup.screening import screen_positive, screen_size
 from therapycheck.core.instruments import Instrument, UnknownInstrument, get_instrument
 from therapycheck.core.instruments.schema import Sex
 from therapycheck.core.safety import parse_country
@@ -51,6 +52,23 @@ class ParsedAnswers:
     ignored: tuple[str, ...] = ()
     # Questionnaires given with too many items skipped: instrument id -> why no total.
     unscored: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def safety_items_skipped(self) -> dict[str, tuple[int, ...]]:
+        """Safety items (PHQ-9 item 9, CORE-10 item 6) the person reached and skipped, with
+        or without a total: a skipped answer never tells us someone is safe. Items after a
+        negative short screen (PHQ-2) were not asked, unless some of them were answered."""
+        out: dict[str, tuple[int, ...]] = {}
+        for instrument_id, values in self.measures.items():
+            items = get_instrument(instrument_id).safety_items
+            skipped = tuple(n for n in items if n <= len(values) and values[n - 1] is None)
+            after_screen = values[screen_size(instrument_id) or 0 :]
+            asked = screen_positive(instrument_id, values) or any(
+                v is not None for v in after_screen
+            )
+            if skipped and asked:
+                out[instrument_id] = skipped
+        return out
 
 
 def parse_answers(

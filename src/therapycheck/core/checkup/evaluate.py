@@ -74,6 +74,8 @@ def evaluate(
         answers=dict(parsed.answers),
         review_due=bool(reviews),
         review_reasons=reviews,
+        unscored=dict(parsed.unscored),
+        safety_items_skipped=parsed.safety_items_skipped,
     )
 
 

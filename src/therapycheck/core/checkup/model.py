@@ -132,6 +132,10 @@ class Evaluation:
     review_due: bool = False
     # Plain-language reasons for the review (the series explanations).
     review_reasons: tuple[str, ...] = ()
+    # Questionnaires answered with items skipped and so without a total: id -> why.
+    unscored: dict[str, str] = field(default_factory=dict)
+    # Safety items the person reached and skipped: id -> item numbers (never read as 0).
+    safety_items_skipped: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def crisis(self) -> bool:

@@ -226,6 +226,7 @@ def result_view(
         "switching": result.switching,
         "consultation_questions": list(result.consultation_questions),
         "scores": scores(result),
+        "safety_item_skipped": bool(result.safety_items_skipped) and not result.crisis,
         "misconduct": "boundary_violation" in result.factors(),
     }
 
@@ -297,7 +298,22 @@ def scores(result: StoredResult) -> list[dict[str, Any]]:
             continue
         span = (inst.min, inst.max, inst.higher_is_better)
         out.append(_score_row(inst_id, inst.name, score.total, score.band, span))
+    for inst_id, why in result.unscored.items():
+        try:
+            name = get_instrument(inst_id).name
+        except UnknownInstrument:
+            name = inst_id
+        row = {"name": name, "total": None, "band": "", "score_text": "no total"}
+        out.append({**row, "meaning": _why(why)})
     return out
+
+
+def _why(reason: str) -> str:
+    """The core's reason without its questionnaire prefix ("PHQ-9: item 5 skipped. ..."),
+    since the row already names the questionnaire."""
+    _, _, rest = reason.partition(": ")
+    rest = rest or reason
+    return rest[:1].upper() + rest[1:]
 
 
 def _score_row(

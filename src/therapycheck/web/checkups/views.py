@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from therapycheck.core import plan as core_plan
 from therapycheck.core import safety as core_safety
+from therapycheck.core.instruments import get_instrument
 from therapycheck.core.result import StoredResult
 from therapycheck.web.accounts.current import current_person
 from therapycheck.web.accounts.models import Person
@@ -493,8 +494,6 @@ def _quick_measures() -> list[Any]:
 
 
 def get_instrument_info(instrument_id: str) -> dict[str, Any]:
-    from therapycheck.core.instruments import get_instrument
-
     inst = get_instrument(instrument_id)
     return {
         "id": inst.id,
@@ -573,9 +572,7 @@ def quick_answer(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "checkup": checkup,
         "safety_first": report.plan.safety.crisis,
-        "safety_item_skipped": any(
-            sc.safety_items_skipped for sc in report.evaluation.measures.values()
-        ),
+        "safety_item_skipped": bool(report.evaluation.safety_items_skipped),
         "top": (
             {"label": core_plan.factor_label(top.factor), "why": list(top.why)}
             if top is not None
@@ -600,6 +597,12 @@ def quick_answer(request: HttpRequest, pk: int) -> HttpResponse:
                 ],
             }
             for sc in report.evaluation.measures.values()
+        ]
+        + [
+            {"name": name, "lines": [why]}
+            for name, why in (
+                (get_instrument(i).short_name, why) for i, why in report.evaluation.unscored.items()
+            )
         ],
         "continue_url": resume_url(checkup),
     }
