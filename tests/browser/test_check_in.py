@@ -10,7 +10,7 @@ from typing import Any
 from therapycheck.web.tracking.models import Measurement
 
 from .conftest import DESKTOP, PHONE, Session, run_axe, save_screenshots
-from .keyboard import button_named, calm_answers, fill_and_submit
+from .keyboard import button_named, calm_answers, fill_and_submit, tab_to_and_press
 
 NARROW = {"width": 360, "height": 740}
 
@@ -182,3 +182,29 @@ def test_a_single_questionnaire_with_errors_and_the_report_with_a_risk_answer_pa
     session.goto("/report/")
     assert "Answers about safety" in page.locator("main").inner_text()
     audit_both_sizes(session, "report-risk-answer")
+
+
+def test_a_check_in_from_today_is_used_in_the_check_up_with_one_key_press(
+    session: Session,
+) -> None:
+    from therapycheck.web.checkups.models import Checkup
+
+    from .test_journey import _is_next, log_check_in
+
+    page = session.page
+    log_check_in(session, 3, dt.date.today(), [1, 1, 1, 0, 0, 1, 0, 0, 0], [1, 0, 1, 0, 0, 0, 0])
+    session.goto("/checkup/")
+    tab_to_and_press(page, button_named("Start a check-up"))
+    for _ in range(30):
+        if "/measure/phq9/" in page.url:
+            break
+        fill_and_submit(page, calm_answers, submit=_is_next)
+    assert "/measure/phq9/" in page.url, page.url
+    assert page.get_by_role("heading", name="You answered this today").count() == 1
+    audit_both_sizes(session, "checkup-reuse-check-in")
+    page.goto(page.url)  # back to the top of the page for the keyboard
+    tab_to_and_press(page, button_named("Use my answers from"))
+    assert "/measure/phq9/" not in page.url
+    checkup = Checkup.objects.get()
+    assert checkup.answers["measures"]["phq9"] == [1, 1, 1, 0, 0, 1, 0, 0, 0]
+    assert checkup.answers["measured_at"] == {"phq9": 3}

@@ -131,6 +131,65 @@ def test_todays_score_joins_the_series_when_it_is_newer() -> None:
     assert parsed.statuses["phq9"].latest.score == 4
 
 
+# Flat: 14, 14, 13, 14 over eleven sessions. A check-in at session 11 used again in a
+# check-up at session 12 is one answer, not two.
+FLAT_HISTORY = {
+    "phq9": [
+        {"session": 1, "score": 14},
+        {"session": 4, "score": 14},
+        {"session": 8, "score": 13},
+        {"session": 11, "score": 14},
+    ]
+}
+SESSION_11_PHQ9 = [2, 2, 2, 2, 2, 1, 1, 1, 1]  # 14
+
+
+def test_a_check_in_used_again_is_not_counted_twice_in_its_series() -> None:
+    doc = {
+        "answers": {"sessions": 12},
+        "measures": {"phq9": SESSION_11_PHQ9},
+        "measured_at": {"phq9": 11},
+        "history": FLAT_HISTORY,
+    }
+    parsed = parse_answers(doc)
+    assert [p.session for p in parsed.history["phq9"]] == [1, 4, 8, 11]
+    assert parsed.scores["phq9"].total == 14
+    without = parse_answers({k: v for k, v in doc.items() if k != "measured_at"})
+    assert [p.session for p in without.history["phq9"]] == [1, 4, 8, 11, 12]
+
+
+def test_answers_from_an_earlier_session_join_the_series_at_that_session() -> None:
+    parsed = parse_answers(
+        {
+            "answers": {"sessions": 12},
+            "measures": {"phq9": SESSION_11_PHQ9},
+            "measured_at": {"phq9": 11},
+            "history": {"phq9": [{"session": 1, "score": 18}, {"session": 5, "score": 16}]},
+        }
+    )
+    assert [(p.session, p.score) for p in parsed.history["phq9"]] == [(1, 18), (5, 16), (11, 14)]
+
+
+@pytest.mark.parametrize(
+    ("measured_at", "where", "fragment"),
+    [
+        ([11], "measured_at", "expected an object"),
+        ({"gad7": 3}, "measured_at.gad7", "not in `measures`"),
+        ({"phq9": "11"}, "measured_at.phq9", "session number"),
+        ({"phq9": -1}, "measured_at.phq9", "session number"),
+        ({"phq9": True}, "measured_at.phq9", "session number"),
+        ({"nope": 1}, "measured_at.nope", "unknown"),
+    ],
+)
+def test_a_bad_measured_at_names_the_questionnaire(
+    measured_at: Any, where: str, fragment: str
+) -> None:
+    with pytest.raises(AnswersError) as caught:
+        parse_answers({"measures": {"phq9": SESSION_11_PHQ9}, "measured_at": measured_at})
+    assert caught.value.question_id == where
+    assert fragment in caught.value.message.lower()
+
+
 @pytest.mark.parametrize(
     ("history", "fragment"),
     [

@@ -5,6 +5,10 @@
      "history":  {"phq9": [{"session": 1, "score": 14}, {"session": 4, "score": 12}]},
      "country":  "GB"}
 
+`measured_at` (optional, {"phq9": 11}) names the session a questionnaire in `measures` was
+answered at when it was not answered today: a recent check-in's answers used again. Its
+score is then already in `history` at that session and is not added a second time.
+
 A skipped question is absent, null or "skip"; so is a skipped questionnaire item (null in
 its list). A questionnaire with more items skipped than its authors allow has no score:
 its answers stay in `measures`, and `unscored` says why. Every problem raises `AnswersError` naming
@@ -32,7 +36,9 @@ from therapycheck.core.trajectory import ExpectedResponseModel, series_progress
 
 __all__ = ["AnswersError", "ParsedAnswers", "parse_answers"]
 
-TOP_LEVEL_KEYS = frozenset(("answers", "measures", "history", "country", "version", "meta"))
+TOP_LEVEL_KEYS = frozenset(
+    ("answers", "measures", "measured_at", "history", "country", "version", "meta")
+)
 
 
 @dataclass(frozen=True)
@@ -95,9 +101,10 @@ def parse_answers(
         del answers[qid]
     measures, scores, unscored = _measures(doc.get("measures") or {}, _screening_sex(answers))
     history = _history(doc.get("history") or {})
+    measured_at = _measured_at(doc.get("measured_at") or {}, measures)
     country = _country(doc.get("country"))
     context = _context(answers, bank, country)
-    _add_current_scores(history, scores, context.sessions)
+    _add_current_scores(history, scores, context.sessions, measured_at)
     statuses = _statuses(history, models or {})
     return ParsedAnswers(
         answers=answers,
@@ -210,16 +217,37 @@ def _date(raw: Any) -> datetime.date | None:
     return datetime.date.fromisoformat(raw)
 
 
+def _measured_at(raw: Any, measures: Mapping[str, Any]) -> dict[str, int]:
+    if not isinstance(raw, Mapping):
+        raise AnswersError("measured_at", "expected an object of instrument id -> session")
+    out: dict[str, int] = {}
+    for key, session in raw.items():
+        where = f"measured_at.{key}"
+        instrument_id = _instrument(str(key), where).id
+        if instrument_id not in measures:
+            raise AnswersError(where, "this questionnaire is not in `measures`")
+        if isinstance(session, bool) or not isinstance(session, int) or session < 0:
+            raise AnswersError(where, f"expected a session number (0 or more), got {session!r}")
+        out[instrument_id] = session
+    return out
+
+
 def _add_current_scores(
-    history: dict[str, tuple[Point, ...]], scores: Mapping[str, Score], session: int | None
+    history: dict[str, tuple[Point, ...]],
+    scores: Mapping[str, Score],
+    session: int | None,
+    measured_at: Mapping[str, int],
 ) -> None:
-    """Today's questionnaire joins its series when it is newer than the last stored score."""
-    if session is None:
-        return
+    """Today's questionnaire joins its series when it is newer than the last stored score.
+
+    One answered at an earlier session (`measured_at`, a check-in used again) is already
+    in its series: adding it at today's session would count one answer twice and make a
+    series look flatter than it is."""
     for instrument_id, points in history.items():
         current = scores.get(instrument_id)
-        if current is not None and session > max(p.session for p in points):
-            history[instrument_id] = (*points, Point(session, current.total))
+        at = measured_at.get(instrument_id, session)
+        if current is not None and at is not None and at > max(p.session for p in points):
+            history[instrument_id] = (*points, Point(at, current.total))
 
 
 def _statuses(

@@ -129,6 +129,7 @@ def instrument_info(instrument_id: str) -> dict[str, Any]:
     return {
         "id": inst.id,
         "name": inst.name,
+        "short_name": inst.short_name,
         "prompt": getattr(inst, "prompt", None) or getattr(inst, "instructions", None) or "",
         "why": _why_offered(instrument_id),
         "attribution": _attribution(inst),

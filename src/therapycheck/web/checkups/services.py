@@ -95,6 +95,9 @@ def document_for(checkup: Checkup) -> dict[str, Any]:
         "answers": wizard.answers_of(stored),
         "measures": core_measures(wizard.measures_of(stored)),
     }
+    reused = {k: v for k, v in measured_at(stored).items() if k in doc["measures"]}
+    if reused:
+        doc["measured_at"] = reused
     doc["country"] = checkup.person.country
     history = score_history(checkup.person)
     if history:
@@ -124,7 +127,8 @@ def sanitize(doc: dict[str, Any]) -> dict[str, Any]:
         except AnswersError as exc:
             where = str(exc.question_id)
             kind, _, key = where.partition(".")
-            if kind in {"measures", "history"} and key and isinstance(doc.get(kind), dict):
+            parts = {"measures", "measured_at", "history"}
+            if kind in parts and key and isinstance(doc.get(kind), dict):
                 doc[kind] = {k: v for k, v in doc[kind].items() if k != key}
             elif where in wizard.answers_of(doc):
                 doc["answers"] = {k: v for k, v in wizard.answers_of(doc).items() if k != where}
@@ -197,9 +201,12 @@ def raise_safety_if_needed(checkup: Checkup, safety: dict[str, Any]) -> bool:
 def finish(checkup: Checkup) -> Checkup:
     """Freeze the report for these answers and mark the check-up completed."""
     stored = checkup.answers if isinstance(checkup.answers, dict) else {}
-    checkup.answers = wizard.prune(
+    pruned = wizard.prune(
         {"answers": wizard.answers_of(stored), "measures": wizard.measures_of(stored)}
     )
+    # A check-in used again keeps its session, so the report does not count it twice.
+    reused = {k: v for k, v in measured_at(stored).items() if k in pruned.get("measures", {})}
+    checkup.answers = {**pruned, "measured_at": reused} if reused else pruned
     result = live_report(checkup)
     raise_safety_if_needed(checkup, result.get("safety") or {})
     now = timezone.now()
@@ -287,8 +294,11 @@ def scores_to_add(checkup: Checkup) -> list[tuple[str, list[int]]]:
 
     measures = checkup.measure_map()
     order = {inst: n for n, inst in enumerate(wizard.measure_ids(checkup.answer_map()))}
+    reused = measured_at(checkup.answers)
     found = []
     for instrument_id in sorted(measures, key=lambda i: order.get(i, len(order))):
+        if instrument_id in reused:
+            continue  # a check-in used again: it is in the progress already
         answers = measures[instrument_id]
         if not isinstance(answers, list) or any(a is None for a in answers):
             # Progress keeps complete questionnaires only: a skipped item (or a PHQ-9
@@ -367,3 +377,49 @@ def add_scores_to_progress(
         locked.save(update_fields=["scores_added_session"])
     checkup.scores_added_session = session_number
     return AddedScores(names, session_number, already=False)
+
+
+# --- a recent check-in used again ----------------------------------------------------------
+
+# The PHQ-9 and GAD-7 ask about the last two weeks (Kroenke et al. 2001; Spitzer et al.
+# 2006, cited in their data files), so a check-in from the last 14 days answers the same
+# question the check-up would ask. For the WAI-SR, which has no time frame, the same 14 days
+# is a product choice: recent enough to be about the therapy as it is now.
+REUSE_WITHIN_DAYS = 14
+
+
+def measured_at(doc: Any) -> dict[str, int]:
+    """Questionnaires of this check-up taken from a check-in: instrument id -> its session."""
+    raw = doc.get("measured_at") if isinstance(doc, dict) else None
+    if not isinstance(raw, dict):
+        return {}
+    return {
+        str(k): v
+        for k, v in raw.items()
+        if isinstance(v, int) and not isinstance(v, bool) and v >= 0
+    }
+
+
+def recent_checkin(person: Person, instrument_id: str, today: datetime.date) -> Any:
+    """The person's latest complete answers to this questionnaire from the last 14 days,
+    as a progress Measurement, or None. Only whole answer lists count."""
+    from therapycheck.core.instruments import UnknownInstrument, get_instrument
+    from therapycheck.web.tracking.models import Measurement
+
+    try:
+        size = len(get_instrument(instrument_id).items)
+    except UnknownInstrument:
+        return None
+    since = today - datetime.timedelta(days=REUSE_WITHIN_DAYS)
+    rows = Measurement.objects.filter(
+        person=person, instrument=instrument_id, taken_on__gte=since, taken_on__lte=today
+    ).order_by("-taken_on", "-session_number", "-pk")
+    for row in rows[:5]:
+        answers = row.answers
+        if (
+            isinstance(answers, list)
+            and len(answers) == size
+            and all(isinstance(a, int) and not isinstance(a, bool) for a in answers)
+        ):
+            return row
+    return None

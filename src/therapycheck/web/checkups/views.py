@@ -27,6 +27,7 @@ NAV_NEXT = "next"
 NAV_BACK = "back"
 NAV_LATER = "later"
 NAV_SKIP_MEASURE = "skip_measure"
+NAV_REUSE = "reuse_checkin"  # use a recent check-in's answers (services.recent_checkin)
 # Larger ids cannot exist (64-bit keys) and would overflow the database driver.
 MAX_PK = 2**63 - 1
 
@@ -153,6 +154,8 @@ def _post_step(request: HttpRequest, pk: int, key: str) -> HttpResponse:
             return HttpResponseRedirect(resume_url(checkup))
         step_ = steps[index]
         nav = request.POST.get("nav", NAV_NEXT)
+        if nav == NAV_REUSE and step_.kind == "measure":
+            return _reuse_checkin(request, checkup, steps, index)
         sub = _read(checkup, step_, request.POST, nav)
         if request.POST.get("version") != str(checkup.version):
             return _stale(request, checkup, steps, index, sub)
@@ -161,6 +164,24 @@ def _post_step(request: HttpRequest, pk: int, key: str) -> HttpResponse:
             return _render_step(request, checkup, steps, index, raw=sub.raw, errors=sub.errors)
         _save_valid(checkup, step_, sub, current=step_.key)
         return _navigate(checkup, step_, nav)
+
+
+def _reuse_checkin(
+    request: HttpRequest, checkup: Checkup, steps: list[wizard.Step], index: int
+) -> HttpResponse:
+    """Put a recent check-in's answers into this questionnaire, found again here (never
+    from the form), with the session they belong to so the core does not count them twice."""
+    step_ = steps[index]
+    recent = services.recent_checkin(checkup.person, step_.ref, timezone.localdate())
+    if recent is None:
+        raw = wizard.measure_raw(checkup.answers, step_.ref)
+        return _render_step(request, checkup, steps, index, raw=raw, notice="reuse_gone")
+    doc = dict(checkup.answers or {})
+    doc["measures"] = {**wizard.measures_of(doc), step_.ref: list(recent.answers)}
+    doc["measured_at"] = {**services.measured_at(doc), step_.ref: int(recent.session_number)}
+    services.save(checkup, doc, step_.key)
+    services.raise_safety_if_needed(checkup, _safety(checkup))
+    return _navigate(checkup, step_, NAV_NEXT)
 
 
 def _read(checkup: Checkup, step_: wizard.Step, data: Any, nav: str) -> wizard.Submission:
@@ -179,6 +200,9 @@ def _save_valid(checkup: Checkup, step_: wizard.Step, sub: wizard.Submission, cu
     else:
         measures = wizard.measures_of(doc)
         if sub.measure is not None:
+            if measures.get(step_.ref) != sub.measure:
+                # Answers changed from a check-in's: they are today's answers now.
+                doc["measured_at"] = _without(services.measured_at(doc), step_.ref)
             measures[step_.ref] = sub.measure
         doc["measures"] = measures
     services.save(checkup, doc, current)
@@ -191,6 +215,7 @@ def _navigate(checkup: Checkup, step_: wizard.Step, nav: str) -> HttpResponse:
     if step_.kind == "measure" and nav == NAV_SKIP_MEASURE:
         doc = dict(checkup.answers)
         doc["measures"] = {k: v for k, v in wizard.measures_of(doc).items() if k != step_.ref}
+        doc["measured_at"] = _without(services.measured_at(doc), step_.ref)
         services.save(checkup, doc, step_.key)
     steps = wizard.steps_for(checkup.answers)
     index = wizard.find_step(steps, step_.key)
@@ -212,6 +237,10 @@ def _navigate(checkup: Checkup, step_: wizard.Step, nav: str) -> HttpResponse:
     target = steps[index + 1].key
     services.save(checkup, checkup.answers, target)
     return HttpResponseRedirect(step_url(checkup, target))
+
+
+def _without(mapping: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in mapping.items() if k != key}
 
 
 def _stale(
@@ -281,8 +310,28 @@ def _render_step(
         context["screen_first"] = len(items) < all_items
         context["screen_more"] = bool(notice == "more_items")
         context["instrument"] = presenters.instrument_info(step_.ref)
+        context["reuse"] = _reuse_offer(checkup, step_.ref)
     status = 400 if errors else 200
     return render(request, "checkups/step.html", context, status=status)
+
+
+def _reuse_offer(checkup: Checkup, instrument_id: str) -> dict[str, Any] | None:
+    """A recent check-in of this questionnaire to use instead of answering again, or the
+    one already in use."""
+    today = timezone.localdate()
+    in_use = services.measured_at(checkup.answers).get(instrument_id)
+    recent = services.recent_checkin(checkup.person, instrument_id, today)
+    if recent is None:
+        return None
+    return {
+        "taken_on": recent.taken_on,
+        "days_ago": (today - recent.taken_on).days,
+        "session": recent.session_number,
+        "total": recent.total,
+        "in_use": in_use is not None,
+        # The PHQ-9 and GAD-7 ask about the last two weeks; the WAI-SR has no time frame.
+        "two_weeks": instrument_id in {"phq9", "gad7"},
+    }
 
 
 # --- results ---------------------------------------------------------------------------------
