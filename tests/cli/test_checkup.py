@@ -335,6 +335,23 @@ def test_one_skipped_phq9_item_gives_no_total_and_says_why(data_dir: Path) -> No
     assert doc["safety_items_skipped"] == {}
 
 
+def test_a_risk_answer_after_reported_misconduct_never_sends_the_person_back_to_the_therapist(
+    data_dir: Path,
+) -> None:
+    # The boundaries section comes before the questionnaires: a PHQ-9 item 9 above 0
+    # after "my therapist has another role in my life" shows the crisis panel at once,
+    # and its step names a doctor, never the therapist.
+    index = question_ids().index("dual_relationship")
+    asked = [q.id for q in question_bank().visible({"dual_relationship": "yes"})]
+    before_phq9 = ["s"] * index + ["y"] + ["s"] * (len(asked) - index - 1)
+    phq9 = ["3", "3", *["0"] * 6, "2"]
+    result = interview([*before_phq9, *phq9, "q"])
+    assert result.exit_code == 0, result.stderr
+    panel = result.stdout.split("Your safety comes first")[1].split("the check-up continues")[0]
+    assert "Tell a doctor you trust" in panel
+    assert "therapist" not in panel.lower()
+
+
 def test_the_interview_starts_the_phq9_with_its_two_item_screen(data_dir: Path) -> None:
     # Issue 14: a negative PHQ-2 (0 + 1) ends the PHQ-9 there, as on the web; the next
     # questionnaire follows.

@@ -39,7 +39,7 @@ from therapycheck.cli._output import (
 from therapycheck.core.checkup.bank import AnswersError, Question, question_bank
 from therapycheck.core.checkup.screening import answered_prefix, as_core_measures, items_to_ask
 from therapycheck.core.instruments import Instrument, get_instrument
-from therapycheck.core.plan import Action, factor_label, when_text
+from therapycheck.core.plan import MISCONDUCT_FACTOR, Action, factor_label, when_text
 from therapycheck.core.report import (
     CheckupReport,
     checkup_report,
@@ -541,7 +541,8 @@ class Interview:
         if step.instrument is not None:
             value = self.current(step)
             if step.item in step.instrument.safety_items and isinstance(value, int) and value > 0:
-                return safety_response(flags=["safety"], country=country)
+                misconduct = self._misconduct_so_far()
+                return safety_response(flags=["safety"], country=country, misconduct=misconduct)
             return None
         assert step.question is not None
         if "safety_crisis" not in step.question.factors:
@@ -553,7 +554,22 @@ class Interview:
             evaluation = evaluate(self.document())
         except AnswersError:
             return None
-        return safety_response(reasons=evaluation.safety_reasons, country=country)
+        misconduct = MISCONDUCT_FACTOR in evaluation.factors()
+        return safety_response(
+            reasons=evaluation.safety_reasons, country=country, misconduct=misconduct
+        )
+
+    def _misconduct_so_far(self) -> bool:
+        """Whether the answers so far describe the therapist's misconduct: then no crisis
+        step sends the person back to that therapist (the questionnaires come after the
+        boundaries section, so a risk answer there must know)."""
+        from therapycheck.core.checkup import evaluate
+
+        try:
+            evaluation = evaluate({**self.document(), "measures": {}})
+        except AnswersError:
+            return False
+        return MISCONDUCT_FACTOR in evaluation.factors()
 
     # --- the end ---
 
