@@ -615,8 +615,13 @@ def build_plan(
     *,
     country: str | None = None,
     today: datetime.date | None = None,
+    avoid_therapist: bool = False,
 ) -> Plan:
-    """Findings -> ranked actions, conversation guide, switching checklist, safety response."""
+    """Findings -> ranked actions, conversation guide, switching checklist, safety response.
+
+    `avoid_therapist`: an earlier check-up found the therapist's conduct unsafe and these
+    answers do not say yet whether that is still the therapist (a check-up in progress),
+    so no crisis step names a therapist."""
     day = today or datetime.date.today()
     factors = evaluation.factors()
     misconduct = MISCONDUCT_FACTOR in factors
@@ -626,7 +631,7 @@ def build_plan(
         flags=("safety",) if unexplained else (),
         reasons=evaluation.safety_reasons,
         dangers=evaluation.dangers,
-        misconduct=misconduct,
+        misconduct=misconduct or avoid_therapist,
         country=country or evaluation.context.country,
     )
     chosen = _select(evaluation)

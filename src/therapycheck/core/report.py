@@ -170,10 +170,18 @@ def report_from_evaluation(
     *,
     country: str | None = None,
     today: datetime.date | None = None,
+    avoid_therapist: bool = False,
 ) -> CheckupReport:
-    """A report for an evaluation that was already made (web and CLI interactive use this)."""
+    """A report for an evaluation that was already made (web and CLI interactive use this).
+
+    `avoid_therapist`: see `core.plan.build_plan`."""
     day = today or datetime.date.today()
-    plan = build_plan(evaluation, country=country or evaluation.context.country, today=day)
+    plan = build_plan(
+        evaluation,
+        country=country or evaluation.context.country,
+        today=day,
+        avoid_therapist=avoid_therapist,
+    )
     return CheckupReport(
         evaluation=evaluation,
         plan=plan,
@@ -187,14 +195,19 @@ def checkup_report(
     country: str | None = None,
     today: datetime.date | None = None,
     models: Mapping[str, ExpectedResponseModel] | None = None,
+    avoid_therapist: bool = False,
 ) -> CheckupReport:
     """Evaluate a check-up's answers and build its report (raises the evaluator's AnswersError).
 
-    `models`: expected-response models by instrument, as on the progress page."""
+    `models`: expected-response models by instrument, as on the progress page.
+    `avoid_therapist`: see `core.plan.build_plan`."""
     # Imported on use so that importing the report (and the CLI) never depends on the
     # evaluator's import chain.
     from therapycheck.core.checkup import evaluate
 
     return report_from_evaluation(
-        evaluate(answers_doc, models=models), country=country, today=today
+        evaluate(answers_doc, models=models),
+        country=country,
+        today=today,
+        avoid_therapist=avoid_therapist,
     )

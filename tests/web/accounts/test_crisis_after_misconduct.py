@@ -62,3 +62,56 @@ def test_a_later_check_up_without_the_finding_lifts_the_rule(
     finished_checkup(person, CALM)
     assert not misconduct_found(person)
     assert names_a_therapist(response_for(person, reasons=["A reason."]).steps)
+
+
+def _quick_check_with_a_risk_answer(client: Client) -> str:
+    from tests.web.checkups.test_quick_check import CALM as QUICK_CALM
+    from therapycheck.web.checkups.models import Checkup
+
+    client.post("/checkup/quick/", {**QUICK_CALM, "q-harm_worry": "yes"})
+    checkup = Checkup.objects.filter(status=Checkup.Status.IN_PROGRESS).get()
+    return client.get(f"/checkup/{checkup.pk}/quick/answer/").content.decode()
+
+
+def test_without_a_finding_the_quick_answer_offers_a_plan_to_talk_through_with_the_therapist(
+    client: Client, person: Person
+) -> None:
+    finished_checkup(person, CALM)
+    assert "a plan to talk through with your therapist" in _quick_check_with_a_risk_answer(client)
+
+
+def test_after_a_finding_the_quick_answer_never_suggests_talking_it_through_with_the_therapist(
+    client: Client, person: Person
+) -> None:
+    # The quick check has no questions about the therapist's conduct, so an earlier
+    # finding still holds while it is in progress.
+    finished_checkup(person, {**CALM, **MISCONDUCT})
+    html = _quick_check_with_a_risk_answer(client)
+    assert "Your safety comes first" in html
+    assert "Go on to the full check-up" in html
+    assert "talk through with your therapist" not in html
+    assert "like your therapist" not in html
+
+
+def test_after_a_finding_a_check_up_in_progress_never_names_the_therapist_in_a_crisis(
+    client: Client, person: Person
+) -> None:
+    from therapycheck.web.checkups import services
+    from therapycheck.web.checkups.models import Checkup
+
+    finished_checkup(person, {**CALM, **MISCONDUCT})
+    from django.utils import timezone
+
+    now = timezone.now()
+    current = Checkup.objects.create(
+        person=person,
+        answers={"answers": {"harm_worry": "yes"}, "measures": {}},
+        started_at=now,
+        updated_at=now,
+    )
+    live = services.live_report(current)
+    assert live["safety"]["crisis"]
+    assert not names_a_therapist(live["safety"]["steps"])
+    # Finished without the finding, its own answers decide (the rule lifts).
+    frozen = services.live_report(current, in_progress=False)
+    assert names_a_therapist(frozen["safety"]["steps"])

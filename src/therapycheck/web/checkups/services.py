@@ -169,9 +169,14 @@ def expected_models(doc: dict[str, Any]) -> dict[str, ExpectedResponseModel]:
     return found
 
 
-def live_report(checkup: Checkup) -> dict[str, Any]:
-    """What the core makes of the answers so far (used for the safety check mid-way)."""
+def live_report(checkup: Checkup, *, in_progress: bool = True) -> dict[str, Any]:
+    """What the core makes of the answers so far (used for the safety check mid-way).
+
+    In progress, an earlier check-up's misconduct finding still holds (these answers may
+    not have reached the boundaries questions), so no crisis step names a therapist. The
+    finished result goes by its own answers: a later check-up lifts the rule."""
     from therapycheck.core.report import checkup_report
+    from therapycheck.web.accounts.safety import misconduct_found
 
     doc = document_for(checkup)
     report = checkup_report(
@@ -179,6 +184,7 @@ def live_report(checkup: Checkup) -> dict[str, Any]:
         country=checkup.person.country,
         today=timezone.localdate(),
         models=expected_models(doc),
+        avoid_therapist=in_progress and misconduct_found(checkup.person),
     )
     return dict(report.to_dict())
 
@@ -207,7 +213,7 @@ def finish(checkup: Checkup) -> Checkup:
     # A check-in used again keeps its session, so the report does not count it twice.
     reused = {k: v for k, v in measured_at(stored).items() if k in pruned.get("measures", {})}
     checkup.answers = {**pruned, "measured_at": reused} if reused else pruned
-    result = live_report(checkup)
+    result = live_report(checkup, in_progress=False)
     raise_safety_if_needed(checkup, result.get("safety") or {})
     now = timezone.now()
     checkup.result = result

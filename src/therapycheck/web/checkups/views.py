@@ -18,6 +18,7 @@ from therapycheck.core.instruments import get_instrument
 from therapycheck.core.result import StoredResult
 from therapycheck.web.accounts.current import current_person
 from therapycheck.web.accounts.models import Person
+from therapycheck.web.accounts.safety import misconduct_found
 from therapycheck.web.checkups import presenters, quick, services, wizard
 from therapycheck.web.checkups.forms import AddScoresForm
 from therapycheck.web.checkups.models import Checkup
@@ -612,6 +613,8 @@ def quick_answer(request: HttpRequest, pk: int) -> HttpResponse:
         country=person.country,
         today=timezone.localdate(),
         models=services.expected_models(doc),
+        # The quick check has no boundaries questions: an earlier finding still holds.
+        avoid_therapist=(misconduct_before := misconduct_found(person)),
     )
     services.raise_safety_if_needed(checkup, report.plan.safety.to_dict())
     findings = report.findings
@@ -622,6 +625,7 @@ def quick_answer(request: HttpRequest, pk: int) -> HttpResponse:
         "checkup": checkup,
         "safety_first": report.plan.safety.crisis,
         "safety_item_skipped": bool(report.evaluation.safety_items_skipped),
+        "misconduct_before": misconduct_before,
         "top": (
             {"label": core_plan.factor_label(top.factor), "why": list(top.why)}
             if top is not None
