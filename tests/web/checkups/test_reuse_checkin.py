@@ -169,3 +169,7 @@ def test_a_check_in_used_again_is_not_offered_to_the_progress_a_second_time(
     status = checkup.result["statuses"]["phq9"]
     assert status["latest"]["session"] == 11
     assert status["first"]["session"] == 1
+    html = _html(client.get(f"/checkup/{checkup.pk}/"))
+    scores = html[html.index("Your scores in this check-up") :]
+    assert "Your answers from your check-in after session 11." in scores
+    assert scores.count("Your answers from your check-in") == 1  # the GAD-7 was answered now

@@ -205,11 +205,13 @@ def result_view(
     result: StoredResult,
     answers: Mapping[str, Any],
     safety: core_safety.SafetyResponse | None = None,
+    from_check_in: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """The frozen result, laid out for the results and print pages.
 
     `safety`: the response made again for the person's current country (`current_safety`);
     the crisis step then shows its steps, not the ones stored with the result.
+    `from_check_in`: questionnaires whose answers came from a check-in -> its session.
     """
     actions = [_action(a) for a in result.actions]
     if safety is not None and safety.crisis:
@@ -226,7 +228,7 @@ def result_view(
         "guide": guide_blocks(result),
         "switching": result.switching,
         "consultation_questions": list(result.consultation_questions),
-        "scores": scores(result),
+        "scores": scores(result, from_check_in or {}),
         "safety_item_skipped": bool(result.safety_items_skipped) and not result.crisis,
         "misconduct": "boundary_violation" in result.factors(),
     }
@@ -288,8 +290,11 @@ def guide_blocks(result: StoredResult) -> list[dict[str, Any]]:
     return out
 
 
-def scores(result: StoredResult) -> list[dict[str, Any]]:
-    """The questionnaires answered inside the check-up, with the score they had then."""
+def scores(
+    result: StoredResult, from_check_in: Mapping[str, int] | None = None
+) -> list[dict[str, Any]]:
+    """The questionnaires answered inside the check-up, with the score they had then; one
+    whose answers came from a recent check-in says so (`from_check_in`: id -> session)."""
     out = []
     for inst_id, score in result.measures.items():
         try:
@@ -298,7 +303,11 @@ def scores(result: StoredResult) -> list[dict[str, Any]]:
             out.append(_score_row(inst_id, inst_id, score.total, score.band, None))
             continue
         span = (inst.min, inst.max, inst.higher_is_better)
-        out.append(_score_row(inst_id, inst.name, score.total, score.band, span))
+        row = _score_row(inst_id, inst.name, score.total, score.band, span)
+        session = (from_check_in or {}).get(inst_id)
+        if session is not None:
+            row["source"] = f"Your answers from your check-in after session {session}."
+        out.append(row)
     for inst_id, why in result.unscored.items():
         try:
             name = get_instrument(inst_id).name

@@ -462,7 +462,12 @@ def _results_context(checkup: Checkup, result: StoredResult) -> dict[str, Any]:
     return {
         "checkup": checkup,
         "page_safety": safety,
-        "result": presenters.result_view(result, wizard.answers_of(checkup.answers), safety),
+        "result": presenters.result_view(
+            result,
+            wizard.answers_of(checkup.answers),
+            safety,
+            from_check_in=services.measured_at(checkup.answers),
+        ),
         "comparison": presenters.comparison_view(services.compare(checkup, earlier)),
         "earlier": [presenters.summary(c) for c in earlier if c.pk != checkup.pk],
     }
