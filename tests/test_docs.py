@@ -321,6 +321,7 @@ SAMPLE_RUNS: dict[str, list[list[str]]] = {
     "score": [
         ["score", "phq9", "--answers", "2,1,2,1,1,2,1,1,1", "--country", "GB"],
         ["score", "wai_sr", "--answers", "4,4,3,4,4,3,4,4,3,4,4,4"],
+        ["score", "phq9", "--answers", "1,skip,1,1,1,1,1,1,2", "--country", "GB"],
     ],
     "outcomes": [["outcomes", "{scores}"]],
     "progress": [["progress", "{scores}", "--client", "c1", "--model", "{model}"]],

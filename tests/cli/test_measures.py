@@ -84,6 +84,34 @@ def test_score_subscales_and_sex_reach_the_json() -> None:
     assert json.loads(result.stdout)["subscales"] == {"task": 16, "bond": 16, "goal": 16}
 
 
+def test_a_skipped_item_gives_no_total_and_says_why_on_stderr() -> None:
+    result = runner.invoke(app, ["score", "gad7", "-a", "1,skip,1,1,1,1,1", "-f", "json"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: GAD-7: item 2 skipped. A total needs every question")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_skipped_safety_item_is_never_read_as_safe() -> None:
+    result = runner.invoke(app, ["score", "phq9", "-a", "1,1,1,1,1,1,1,1,skip"])
+    assert result.exit_code == 2
+    assert "A skipped answer does not tell us you are safe" in result.stderr
+
+
+def test_a_risk_answer_with_a_skipped_item_still_shows_crisis_support_first() -> None:
+    args = ["score", "phq9", "-a", "1,skip,1,1,1,1,1,1,2", "--country", "GB"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    text = result.stdout
+    assert text.index("Your safety comes first") < text.index("item 2 skipped")
+    assert "116 123" in text
+    doc = json.loads(runner.invoke(app, [*args, "-f", "json"]).stdout)
+    assert doc["total"] is None and doc["band"] is None
+    assert doc["flags"] == ["safety"]
+    assert doc["missing_items"] == [2]
+    assert doc["safety"]["crisis"] is True
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

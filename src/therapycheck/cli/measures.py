@@ -23,8 +23,19 @@ from therapycheck.cli._output import (
     emit_json,
     fail,
 )
-from therapycheck.core.instruments import Instrument, UnknownInstrument, all_instruments
-from therapycheck.core.scoring import Score, ScoringError, score
+from therapycheck.core.instruments import (
+    Instrument,
+    UnknownInstrument,
+    all_instruments,
+    get_instrument,
+)
+from therapycheck.core.scoring import (
+    IncompleteAnswers,
+    Score,
+    ScoringError,
+    safety_skipped_text,
+    score,
+)
 
 # Shown only if the safety module cannot be loaded: never leave a person without a number.
 _FALLBACK_CRISIS = (
@@ -83,28 +94,29 @@ def _split_answers(text: str) -> list[str]:
     return [part.strip() for part in parts]
 
 
-def _safety_reasons(result: Score) -> list[str]:
-    name = result.instrument.short_name
-    return [f"{name} item {n} was answered above zero." for n in result.safety_items_endorsed]
+def _safety_reasons(inst: Instrument, endorsed: tuple[int, ...]) -> list[str]:
+    return [f"{inst.short_name} item {n} was answered above zero." for n in endorsed]
 
 
-def _safety_document(result: Score, country: str | None) -> dict[str, Any]:
+def _safety_document(inst: Instrument, endorsed: tuple[int, ...], country: str | None) -> Any:
     try:
         from therapycheck.core.safety import safety_response
     except ImportError:
         return {"crisis": True, "resources": [], "message": _FALLBACK_CRISIS}
-    response = safety_response(flags=result.flags, reasons=_safety_reasons(result), country=country)
-    document: dict[str, Any] = response.to_dict()
-    return document
+    reasons = _safety_reasons(inst, endorsed)
+    return safety_response(flags=["safety"], reasons=reasons, country=country).to_dict()
 
 
-def _print_safety(console: Console, result: Score, country: str | None) -> None:
+def _print_safety(
+    console: Console, inst: Instrument, endorsed: tuple[int, ...], country: str | None
+) -> None:
     try:
         from therapycheck.core.safety import safety_response
     except ImportError:
         console.print(Panel(_FALLBACK_CRISIS, title="Your safety comes first", style="bold"))
         return
-    response = safety_response(flags=result.flags, reasons=_safety_reasons(result), country=country)
+    reasons = _safety_reasons(inst, endorsed)
+    response = safety_response(flags=["safety"], reasons=reasons, country=country)
     lines = [response.message, ""]
     lines += [f"{n}. {step}" for n, step in enumerate(response.steps, start=1)]
     lines += ["", f"Where to get help ({response.country_name}):"]
@@ -149,19 +161,56 @@ def score_command(
     country = country_option(country) or country_from_env()
     try:
         result = score(instrument, _split_answers(answers), sex=sex.value if sex else None)
+    except IncompleteAnswers as exc:
+        _no_total(get_instrument(instrument), exc, country, output_format)
+        return
     except (UnknownInstrument, ScoringError) as exc:
         fail(str(exc))
     in_crisis = "safety" in result.flags
+    endorsed = result.safety_items_endorsed
     if output_format is Format.json:
         document = result.to_dict()
         if in_crisis:
-            document["safety"] = _safety_document(result, country)
+            document["safety"] = _safety_document(result.instrument, endorsed, country)
         emit_json(document)
         return
     console = Console()
     if in_crisis:
-        _print_safety(console, result, country)
+        _print_safety(console, result.instrument, endorsed, country)
     _print_score(console, result)
+
+
+def _no_total(
+    inst: Instrument, exc: IncompleteAnswers, country: str | None, output_format: Format
+) -> None:
+    """Items skipped, so no total. A safety item answered above 0 still gets the crisis
+    response first (safety before scoring); otherwise it is an error, which says what a
+    skipped safety item means."""
+    endorsed = tuple(n for n in inst.safety_items if (exc.answers[n - 1] or 0) > 0)
+    if not endorsed:
+        skipped = tuple(n for n in inst.safety_items if exc.answers[n - 1] is None)
+        fail(f"{exc} {safety_skipped_text(skipped)}" if skipped else str(exc))
+    if output_format is Format.json:
+        emit_json(
+            {
+                "instrument": inst.id,
+                "total": None,
+                "band": None,
+                "subscales": {},
+                "flags": ["safety"],
+                "raw_total": None,
+                "min": inst.min,
+                "max": inst.max,
+                "answers": list(exc.answers),
+                "interpretations": [str(exc)],
+                "missing_items": list(exc.missing),
+                "safety": _safety_document(inst, endorsed, country),
+            }
+        )
+        return
+    console = Console()
+    _print_safety(console, inst, endorsed, country)
+    console.print(f"- {exc}")
 
 
 def register(app: typer.Typer) -> None:
