@@ -178,3 +178,45 @@ def test_score_reads_a_country_as_people_type_it(monkeypatch: pytest.MonkeyPatch
     result = runner.invoke(app, [*args, "--country", " uk"])
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["safety"]["country"] == "GB"
+
+
+def _with_saved_checkup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answers: dict[str, str]
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    monkeypatch.setenv("THERAPYCHECK_DATA_DIR", str(data))
+    doc = {"answers": {"sessions": 6, **answers}, "measures": {}}
+    (data / "checkup-20261201-101010.json").write_text(json.dumps(doc), encoding="utf-8")
+
+
+RISK = ["score", "phq9", "-a", "1,1,1,1,1,1,1,1,2", "--country", "GB"]
+
+
+def test_without_a_misconduct_finding_the_crisis_step_may_suggest_the_therapist(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _with_saved_checkup(tmp_path, monkeypatch, {"dual_relationship": "no"})
+    doc = json.loads(runner.invoke(app, [*RISK, "-f", "json"]).stdout)
+    assert any("like your therapist" in step for step in doc["safety"]["steps"])
+
+
+def test_after_a_saved_check_up_found_misconduct_no_crisis_step_names_the_therapist(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _with_saved_checkup(tmp_path, monkeypatch, {"dual_relationship": "yes"})
+    doc = json.loads(runner.invoke(app, [*RISK, "-f", "json"]).stdout)
+    assert doc["safety"]["steps"]
+    assert not any("therapist" in step.lower() for step in doc["safety"]["steps"])
+    text = runner.invoke(app, RISK).stdout
+    assert "Your safety comes first" in text and "therapist" not in text.lower()
+
+
+def test_an_unreadable_saved_check_up_never_stops_the_crisis_response(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _with_saved_checkup(tmp_path, monkeypatch, {})
+    (tmp_path / "data" / "checkup-20261202-101010.json").write_text("{not json", encoding="utf-8")
+    result = runner.invoke(app, RISK)
+    assert result.exit_code == 0
+    assert "Your safety comes first" in result.stdout

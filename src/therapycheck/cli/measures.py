@@ -98,13 +98,40 @@ def _safety_reasons(inst: Instrument, endorsed: tuple[int, ...]) -> list[str]:
     return [f"{inst.short_name} item {n} was answered above zero." for n in endorsed]
 
 
+def _misconduct_in_latest_checkup() -> bool:
+    """The web app's rule, for the terminal: whether the latest check-up finished with
+    `therapycheck checkup` (saved in the data folder as checkup-YYYYMMDD-HHMMSS.json) found
+    the therapist's conduct unsafe. Then no crisis step names the therapist. Anything
+    unreadable counts as no finding: it must never stop the crisis response."""
+    import json
+    import os
+
+    from therapycheck import config
+    from therapycheck.core.checkup import AnswersError, evaluate
+    from therapycheck.core.plan import MISCONDUCT_FACTOR
+
+    try:
+        folder = config.parse_data_dir(os.environ.get("THERAPYCHECK_DATA_DIR"))
+        saved = sorted(folder.glob("checkup-[0-9]*-[0-9]*.json"))
+        if not saved:
+            return False
+        doc = json.loads(saved[-1].read_text(encoding="utf-8"))
+        return MISCONDUCT_FACTOR in evaluate(doc).factors()
+    except (config.ConfigError, OSError, ValueError, AnswersError, RecursionError):
+        return False
+
+
 def _safety_document(inst: Instrument, endorsed: tuple[int, ...], country: str | None) -> Any:
     try:
         from therapycheck.core.safety import safety_response
     except ImportError:
         return {"crisis": True, "resources": [], "message": _FALLBACK_CRISIS}
     reasons = _safety_reasons(inst, endorsed)
-    return safety_response(flags=["safety"], reasons=reasons, country=country).to_dict()
+    misconduct = _misconduct_in_latest_checkup()
+    response = safety_response(
+        flags=["safety"], reasons=reasons, country=country, misconduct=misconduct
+    )
+    return response.to_dict()
 
 
 def _print_safety(
@@ -116,7 +143,10 @@ def _print_safety(
         console.print(Panel(_FALLBACK_CRISIS, title="Your safety comes first", style="bold"))
         return
     reasons = _safety_reasons(inst, endorsed)
-    response = safety_response(flags=["safety"], reasons=reasons, country=country)
+    misconduct = _misconduct_in_latest_checkup()
+    response = safety_response(
+        flags=["safety"], reasons=reasons, country=country, misconduct=misconduct
+    )
     lines = [response.message, ""]
     lines += [f"{n}. {step}" for n, step in enumerate(response.steps, start=1)]
     lines += ["", f"Where to get help ({response.country_name}):"]
