@@ -126,6 +126,27 @@ def test_scores_given_inside_the_check_up_are_on_the_report(client: Client, pers
     assert f"<td>{expected.total:g}</td>" in table
 
 
+def test_a_questionnaire_without_a_total_shows_no_total_on_the_report_print_and_pdf(
+    client: Client, person: Person
+) -> None:
+    from therapycheck.web.reports import pdf
+    from therapycheck.web.reports.services import build_report
+
+    skipped: list[int | None] = [*CALM_PHQ9[:4], None, *CALM_PHQ9[5:]]
+    finished_checkup(person, {"sessions": 5}, {"phq9": skipped})  # type: ignore[dict-item]
+    html = _main(client.get("/report/"))
+    table = html[html.index("Scores in that check-up") :]
+    assert "<td>no total</td>" in table
+    assert "Item 5 skipped. A total needs every question answered" in table
+    assert "None" not in table.split("</table>")[0]
+    printed = client.get("/report/print/").content.decode()
+    assert "no total (items skipped)" in printed
+    data = build_report(person, charts=False)
+    assert [pdf._score_line(s) for s in data.checkup_scores] == [
+        "Patient Health Questionnaire-9: no total (items skipped)"
+    ]
+
+
 def test_a_crisis_in_the_latest_check_up_comes_first_on_the_report(
     client: Client, person: Person
 ) -> None:

@@ -412,6 +412,8 @@ def _actions(pdf: ReportPDF, data: ReportData) -> None:
 
 
 def _score_line(score: dict[str, object]) -> str:
+    if score.get("total") is None:
+        return f"{score['name']}: no total (items skipped)"
     band = f" ({score['band']})" if score.get("band") else ""
     return f"{score['name']}: {score['total']}{band}"
 
