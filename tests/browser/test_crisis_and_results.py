@@ -201,3 +201,23 @@ def test_a_crisis_result_from_before_a_country_was_chosen_shows_that_countrys_he
     # Keyboard only: a phone link is among the first stops on the page.
     assert _tabs_to_phone_link(page) <= 6
     _check(session, "results-crisis")
+
+
+def test_a_skipped_safety_item_gets_its_calm_note_and_the_score_row_says_no_total(
+    session: Session,
+) -> None:
+    page = session.page
+    person = personal_person()
+    person.country = "GB"
+    person.save()
+    phq9 = [2, 2, 2, 2, 2, 1, 1, 1, None]  # item 9 skipped: no total, never read as safe
+    checkup = finished_checkup(person, STUCK, measures={"phq9": phq9})  # type: ignore[dict-item]
+    session.goto(f"/checkup/{checkup.pk}/")
+    note = page.get_by_role("heading", name="About the question you skipped")
+    assert note.count() == 1
+    assert page.get_by_role("link", name="see where to get help now").count() == 1
+    page.locator("summary", has_text="Your scores in this check-up").click()
+    row = page.locator(".tc-score", has_text="Patient Health Questionnaire-9")
+    assert "no total" in row.inner_text()
+    assert "Item 9 skipped" in row.inner_text()
+    _check(session, "results-skipped-safety-item")

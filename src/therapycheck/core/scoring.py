@@ -208,9 +208,11 @@ def _prorated(
 SAFETY_SKIPPED = (
     "You skipped {items}, which asks about your safety. A skipped answer does not tell us "
     "you are safe. If you have had thoughts of being better off dead or of hurting "
-    "yourself, please contact a crisis line now (see where to get help) and tell your "
-    "therapist."
+    "yourself, please contact a crisis line now (see where to get help) and tell a doctor "
+    "or another professional you trust."
 )
+# Not "your therapist": the person may have described that therapist's misconduct, and
+# this sentence is shown without knowing (core.safety's rule for crisis steps).
 
 
 def safety_skipped_text(numbers: tuple[int, ...]) -> str:

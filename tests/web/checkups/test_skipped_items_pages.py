@@ -65,3 +65,17 @@ def test_an_answered_item_nine_above_zero_still_puts_safety_first_without_a_tota
     assert result is not None and result.crisis
     assert "phq9" not in result.measures
     assert "About the question you skipped" not in html
+
+
+def test_the_skipped_safety_note_never_sends_the_person_to_their_therapist(
+    client: Client, person: Person
+) -> None:
+    # The note is shown without knowing whether that therapist is safe to tell: here the
+    # same check-up says the therapist has another role in the person's life.
+    measures = {"phq9": [2, 2, 2, 2, 2, 2, 2, 2, "skip"], "gad7": GAD7, "wai_sr": _wai_sr()}
+    checkup, _ = walk(client, {"sessions": 4, "weeks": 8, "dual_relationship": "yes"}, measures)
+    html = client.get(reverse("checkups:results", args=[checkup.pk])).content.decode()
+    start = html.index("About the question you skipped")
+    note = html[start : html.index("</section>", start)]
+    assert "a doctor or another professional you trust" in note
+    assert "therapist" not in note
