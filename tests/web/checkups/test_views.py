@@ -366,6 +366,8 @@ def test_misconduct_is_never_answered_with_only_talk_to_your_therapist(
     html = _html(client.get(url))
     assert "not something to “talk through”" in html
     assert html.index("What you described is not OK") < html.index("What may be getting in the way")
+    assert "a talk with your therapist" not in html
+    assert "a talk with someone you trust, or with a new therapist" in html
 
 
 def test_an_earlier_check_up_is_listed_with_new_and_gone_factors(
