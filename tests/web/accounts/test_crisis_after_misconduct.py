@@ -55,6 +55,45 @@ def test_after_a_misconduct_finding_a_questionnaire_risk_answer_never_names_the_
     assert report is not None and not names_a_therapist(report.steps)
 
 
+def test_after_a_misconduct_finding_the_reports_safety_answers_are_not_for_that_therapist(
+    client: Client, person: Person
+) -> None:
+    import io
+
+    import pypdf
+
+    from therapycheck.web.reports import pdf
+    from therapycheck.web.reports.services import build_report
+
+    finished_checkup(person, {**CALM, **MISCONDUCT})
+    answer_phq9_with_a_risk_answer(client)
+    for url in ("/report/", "/report/print/"):
+        html = client.get(url).content.decode()
+        risk = html[html.index('id="risk-heading"') :]
+        risk = risk[: risk.index("</section>")]
+        assert "Your therapist will want" not in risk, url
+        if url == "/report/":
+            assert "A doctor or a new therapist will want to know" in risk
+    # A calm PHQ-9 since: the risk answer is still listed, now under its own heading.
+    calm = answers_post([1, 1, 1, 1, 0, 1, 1, 0, 0], session=4, token="calm")
+    client.post("/measures/phq9/new/", calm, follow=True)
+    data = build_report(person, charts=False)
+    assert data.misconduct and data.risk_answers and data.safety is None
+    reader = pypdf.PdfReader(io.BytesIO(pdf.render_pdf(data, compress=False)))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "A doctor or a new therapist will want to know about these answers." in text
+    assert "Your therapist will want" not in text
+
+
+def test_without_a_finding_the_reports_safety_answers_are_for_the_therapist(
+    client: Client, person: Person
+) -> None:
+    finished_checkup(person, CALM)
+    answer_phq9_with_a_risk_answer(client)
+    html = client.get("/report/").content.decode()
+    assert "Your therapist will want to know about them." in html
+
+
 def test_a_later_check_up_without_the_finding_lifts_the_rule(
     client: Client, person: Person
 ) -> None:

@@ -288,7 +288,8 @@ def _risk(pdf: ReportPDF, data: ReportData) -> None:
         pdf.ln(BODY_LH)
     else:
         _heading(pdf, "Answers about safety", color=RED)
-        _text(pdf, "Your therapist will want to know about these answers.", size=SMALL)
+        who = "A doctor or a new therapist" if data.misconduct else "Your therapist"
+        _text(pdf, f"{who} will want to know about these answers.", size=SMALL)
         _bullets(pdf, lines)
     if data.other_risk_answers:
         more = data.other_risk_answers

@@ -21,7 +21,7 @@ from therapycheck.core.instruments import UnknownInstrument, get_instrument
 from therapycheck.core.result import StoredResult
 from therapycheck.core.safety import SAFETY_FLAG, Danger, SafetyResponse
 from therapycheck.web.accounts.models import Person
-from therapycheck.web.accounts.safety import response_for
+from therapycheck.web.accounts.safety import misconduct_found, response_for
 from therapycheck.web.checkups import labels, presenters
 from therapycheck.web.checkups.models import Checkup
 from therapycheck.web.reports.models import ReportNote
@@ -83,7 +83,7 @@ class InstrumentSummary:
 
 @dataclass(frozen=True)
 class RiskAnswer:
-    """One answer about safety, with its day: what a therapist most wants to see."""
+    """One answer about safety, with its day: what a clinician most wants to see."""
 
     day: datetime.date
     text: str
@@ -116,6 +116,9 @@ class ReportData:
     # answer, newest first (the first TOP_RISK_ANSWERS; the rest are counted).
     risk_answers: tuple[RiskAnswer, ...] = ()
     other_risk_answers: int = 0
+    # The latest check-up found the therapist's conduct unsafe: nothing here sends the
+    # person's answers about safety to that therapist.
+    misconduct: bool = False
 
     @property
     def empty(self) -> bool:
@@ -148,6 +151,7 @@ def build_report(
         note_version=note.version if note else 0,
         risk_answers=tuple(risks[:TOP_RISK_ANSWERS]),
         other_risk_answers=max(len(risks) - TOP_RISK_ANSWERS, 0),
+        misconduct=bool(risks) and misconduct_found(person),
     )
 
 
