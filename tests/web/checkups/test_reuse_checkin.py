@@ -173,3 +173,19 @@ def test_a_check_in_used_again_is_not_offered_to_the_progress_a_second_time(
     scores = html[html.index("Your scores in this check-up") :]
     assert "Your answers from your check-in after session 11." in scores
     assert scores.count("Your answers from your check-in") == 1  # the GAD-7 was answered now
+
+
+def test_a_newer_check_in_than_the_one_in_use_is_offered_again(
+    client: Client, person: Person, flat_series: Any, make_measurement: Callable[..., Any]
+) -> None:
+    checkup, url = _at_phq9(client)
+    _reuse(client, checkup, url)
+    assert "Using your check-in from" in _html(client.get(url))
+    make_measurement("phq9", [1] * 9, 12, taken_on=_today())
+    html = _html(client.get(url))
+    assert "Using your check-in from" not in html
+    assert "You answered this today" in html
+    _reuse(client, checkup, url)
+    checkup.refresh_from_db()
+    assert checkup.answers["measured_at"] == {"phq9": 12}
+    assert checkup.answers["measures"]["phq9"] == [1] * 9

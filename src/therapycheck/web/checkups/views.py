@@ -329,7 +329,8 @@ def _reuse_offer(checkup: Checkup, instrument_id: str) -> dict[str, Any] | None:
         "days_ago": (today - recent.taken_on).days,
         "session": recent.session_number,
         "total": recent.total,
-        "in_use": in_use is not None,
+        # A newer check-in than the one in use is offered again.
+        "in_use": in_use == recent.session_number,
         # The PHQ-9 and GAD-7 ask about the last two weeks; the WAI-SR has no time frame.
         "two_weeks": instrument_id in {"phq9", "gad7"},
     }
