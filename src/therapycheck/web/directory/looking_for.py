@@ -14,7 +14,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 
 from therapycheck.core import looking_for as core
-from therapycheck.core.instruments import instrument_ids
+from therapycheck.core.instruments import get_instrument, instrument_ids
 from therapycheck.core.result import StoredResult
 from therapycheck.web.checkups.models import Checkup
 from therapycheck.web.directory import choices as c
@@ -90,6 +90,13 @@ def form_values(summary: core.LookingFor) -> dict[str, Any]:
         "identity": summary.identity,
         "identity_wishes": list(summary.identity_wishes),
     }
+
+
+def score_names(summary: core.LookingFor | None) -> list[str]:
+    """ "PHQ-9: 16" for each score a summary holds (shown back, never used for ranking)."""
+    if summary is None or not summary.scores:
+        return []
+    return [f"{get_instrument(key).short_name}: {total:g}" for key, total in summary.scores]
 
 
 def dumps(summary: core.LookingFor) -> str:

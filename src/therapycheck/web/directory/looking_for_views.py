@@ -20,11 +20,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from therapycheck.core.instruments import get_instrument
 from therapycheck.core.looking_for import LookingFor
 from therapycheck.web.accounts.current import current_person
 from therapycheck.web.directory import choices as c
-from therapycheck.web.directory.looking_for import dumps, summary_of
+from therapycheck.web.directory.looking_for import dumps, score_names, summary_of
 from therapycheck.web.directory.matching import checkup_crisis, from_checkup, latest_checkup
 from therapycheck.web.directory.matching_views import (
     FORMAT_CHOICES,
@@ -92,11 +91,7 @@ def describe(summary: LookingFor) -> list[tuple[str, str]]:
         ", ".join(_names(c.IDENTITY_PHRASES, summary.identity_wishes)),
     )
     add("What matters to me about the specialist", summary.identity)
-    if summary.scores:
-        add(
-            "My questionnaire scores",
-            "; ".join(f"{get_instrument(k).short_name}: {t:g}" for k, t in summary.scores),
-        )
+    add("My questionnaire scores", "; ".join(score_names(summary)))
     return rows
 
 

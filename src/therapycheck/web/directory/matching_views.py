@@ -15,13 +15,17 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from therapycheck.core.checkup.modalities import modalities
-from therapycheck.core.instruments import get_instrument
 from therapycheck.core.looking_for import MAX_BYTES, LookingFor, SummaryError
 from therapycheck.core.matching import TIME_BAND_WORDS, TIME_BANDS
 from therapycheck.web.accounts.models import Person
 from therapycheck.web.clinic.access import membership_of
 from therapycheck.web.directory import choices as c
-from therapycheck.web.directory.looking_for import form_values, read_upload, time_zones
+from therapycheck.web.directory.looking_for import (
+    form_values,
+    read_upload,
+    score_names,
+    time_zones,
+)
 from therapycheck.web.directory.matching import (
     checkup_crisis,
     from_checkup,
@@ -200,7 +204,7 @@ def match(request: HttpRequest) -> HttpResponse:
             "upload_form": upload_form,
             "error_forms": [upload_form, form],
             "uploaded": uploaded,
-            "uploaded_scores": _score_names(uploaded),
+            "uploaded_scores": score_names(uploaded),
             "checkup": checkup,
             "ranked": ranked,
             "needs": needs,
@@ -211,10 +215,3 @@ def match(request: HttpRequest) -> HttpResponse:
             "page_shows_safety": safety is not None,
         },
     )
-
-
-def _score_names(summary: LookingFor | None) -> list[str]:
-    """ "PHQ-9: 16" for each score a file holds (shown back, never used or kept)."""
-    if summary is None or not summary.scores:
-        return []
-    return [f"{get_instrument(key).short_name}: {total:g}" for key, total in summary.scores]
