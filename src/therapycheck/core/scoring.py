@@ -190,7 +190,7 @@ def _prorated(
     )
     if skipped_safety:
         flags.append("safety_item_skipped")
-        lines.insert(2, SAFETY_SKIPPED.format(items=_items_words(skipped_safety)))
+        lines.insert(2, safety_skipped_text(skipped_safety))
     return Score(
         instrument=inst,
         total=total,
@@ -205,7 +205,7 @@ def _prorated(
     )
 
 
-SAFETY_SKIPPED = (
+_SAFETY_SKIPPED = (
     "You skipped {items}, which asks about your safety. A skipped answer does not tell us "
     "you are safe. If you have had thoughts of being better off dead or of hurting "
     "yourself, please contact a crisis line now (see where to get help) and tell a doctor "
@@ -217,7 +217,7 @@ SAFETY_SKIPPED = (
 
 def safety_skipped_text(numbers: tuple[int, ...]) -> str:
     """What a skipped safety item means, for any page that shows a questionnaire."""
-    return SAFETY_SKIPPED.format(items=_items_words(numbers))
+    return _SAFETY_SKIPPED.format(items=_items_words(numbers))
 
 
 def _items_words(numbers: tuple[int, ...]) -> str:
