@@ -331,8 +331,8 @@ def _reuse_offer(checkup: Checkup, instrument_id: str) -> dict[str, Any] | None:
         "total": recent.total,
         # A newer check-in than the one in use is offered again.
         "in_use": in_use == recent.session_number,
-        # The PHQ-9 and GAD-7 ask about the last two weeks; the WAI-SR has no time frame.
-        "two_weeks": instrument_id in {"phq9", "gad7"},
+        # From the questionnaire's data: the PHQ-9 and GAD-7 ask about the last two weeks.
+        "two_weeks": get_instrument(instrument_id).timeframe == "last 2 weeks",
     }
 
 
@@ -658,10 +658,8 @@ def quick_answer(request: HttpRequest, pk: int) -> HttpResponse:
             for sc in report.evaluation.measures.values()
         ]
         + [
-            {"name": name, "lines": [why]}
-            for name, why in (
-                (get_instrument(i).short_name, why) for i, why in report.evaluation.unscored.items()
-            )
+            {"name": get_instrument(i).short_name, "lines": [why]}
+            for i, why in report.evaluation.unscored.items()
         ],
         "continue_url": resume_url(checkup),
     }
