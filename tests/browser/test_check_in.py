@@ -208,3 +208,66 @@ def test_a_check_in_from_today_is_used_in_the_check_up_with_one_key_press(
     checkup = Checkup.objects.get()
     assert checkup.answers["measures"]["phq9"] == [1, 1, 1, 0, 0, 1, 0, 0, 0]
     assert checkup.answers["measured_at"] == {"phq9": 3}
+
+
+TICK = """(wanted) => {
+  const el = document.activeElement;
+  if (!el || el.type !== 'checkbox') return null;
+  const label = el.labels && el.labels[0] ? el.labels[0].innerText.trim() : '';
+  return {label, name: el.name, checked: el.checked, wanted: label.startsWith(wanted)};
+}"""
+
+
+def test_a_tick_list_in_the_sections_about_why_is_ticked_by_keyboard_only(
+    session: Session,
+) -> None:
+    """The sections about why ask in tick lists (issue 14): one screen of statements, each
+    a named checkbox reached by Tab and ticked with Space."""
+    from therapycheck.web.accounts.current import personal_person
+    from therapycheck.web.checkups import services
+    from therapycheck.web.checkups.models import Checkup
+
+    from .test_journey import _is_next
+
+    person = personal_person()
+    checkup = services.start_or_resume(person)
+    checkup.answers = {
+        "answers": {
+            "sessions": 20,
+            "safe_now": "safe",
+            "harm_worry": "no",
+            "harm_others": "no",
+            "danger_from_others": "no",
+            "feels_working": 2,
+            "compared_to_start": "same",
+        },
+        "measures": {},
+    }
+    checkup.save()
+    page = session.page
+    session.goto(f"/checkup/{checkup.pk}/section/barriers/")
+    assert page.get_by_role("checkbox", name="Part of me is not sure").count() == 1
+    audit_both_sizes(session, "checkup-tick-list")
+    page.goto(page.url)
+    wanted = ["There is a hard topic", "Outside therapy, I don't have many people"]
+    ticked: list[str] = []
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        info = page.evaluate(TICK, wanted[len(ticked)] if len(ticked) < len(wanted) else "\x00")
+        if info and info["wanted"] and not info["checked"]:
+            page.keyboard.press("Space")
+            ticked.append(info["label"])
+        if len(ticked) == len(wanted):
+            break
+    assert len(ticked) == 2, ticked
+    # Then "None of these" in the next list, about practical barriers.
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        info = page.evaluate(TICK, "None of these")
+        if info and info["wanted"] and info["name"] == "q-barriers":
+            page.keyboard.press("Space")
+            break
+    fill_and_submit(page, calm_answers, submit=_is_next)
+    saved = Checkup.objects.get(pk=checkup.pk).answer_map()
+    assert saved["in_therapy"] == ["avoided_topic", "little_support"]
+    assert saved["barriers"] == ["none"]

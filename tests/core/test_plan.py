@@ -251,7 +251,7 @@ def test_no_findings_still_gives_a_gentle_plan() -> None:
 
 
 def test_the_guide_speaks_in_the_first_person_about_the_persons_own_findings() -> None:
-    answers = {"safe_now": "safe", "heard": 1, "can_name_goal": 1, "expect_fast": 2}
+    answers = {"safe_now": "safe", "heard": 1, "expecting": ["no_clear_goal"]}
     guide = build_plan(evaluate({"answers": answers}), today=TODAY).guide
     assert isinstance(guide, ConversationGuide)
     text = " ".join(guide.noticed)
@@ -291,7 +291,7 @@ def test_after_misconduct_there_is_no_guide_for_a_talk_with_that_therapist() -> 
 
 
 def test_the_guide_prints_as_markdown_and_plain_text() -> None:
-    answers = {"safe_now": "safe", "holding_back": 5}
+    answers = {"safe_now": "safe", "in_therapy": ["holding_back"]}
     guide = build_plan(evaluate({"answers": answers}), today=TODAY).guide
     assert guide is not None
     markdown = guide.to_markdown()
@@ -387,13 +387,15 @@ def test_survival_mode_puts_stability_before_deeper_work() -> None:
     ev = Evaluation(
         findings=(finding("readiness"),),
         context=Context(),
-        answers={"crisis_mode": 5},
+        answers={"in_therapy": ["crisis_mode"]},
     )
     assert build_plan(ev, today=TODAY).action_ids()[0] == "stabilize_first"
 
 
 def test_mixed_feelings_without_survival_mode_are_talked_through() -> None:
-    ev = Evaluation(findings=(finding("readiness"),), context=Context(), answers={"crisis_mode": 2})
+    ev = Evaluation(
+        findings=(finding("readiness"),), context=Context(), answers={"in_therapy": ["ambivalent"]}
+    )
     ids = build_plan(ev, today=TODAY).action_ids()
     assert ids[0] == "talk_to_therapist"
     assert "stabilize_first" not in ids

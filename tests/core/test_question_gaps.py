@@ -65,7 +65,9 @@ def test_structure_is_asked_apart_from_advice_and_only_when_the_style_does_not_s
     shown = {q.id for q in bank.visible({"style_match": 2})}
     assert "wants_structure" in shown
     assert "wants_structure" not in {q.id for q in bank.visible({"style_match": 5})}
-    evaluation, _ = run({"sessions": 6, "style_match": 3, "wants_structure": 5, "expect_advice": 1})
+    evaluation, _ = run(
+        {"sessions": 6, "style_match": 3, "wants_structure": 5, "expecting": ["none"]}
+    )
     assert "style_culture_fit" in evaluation.factors()
 
 

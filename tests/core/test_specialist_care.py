@@ -88,7 +88,7 @@ def test_a_low_wai_task_score_alone_raises_no_modality_finding() -> None:
 
 def test_a_low_wai_task_score_with_a_stated_wish_for_another_way_raises_modality_fit() -> None:
     wai = [2, 2, 3, 3, 3, 3, 3, 3, 3, 2, 3, 2]
-    answers = {"sessions": 6, "feels_working": 1, "approach_suits": 2}
+    answers = {"sessions": 6, "feels_working": 1, "fit_doubts": ["methods_not_suited"]}
     evaluation, _ = run(answers, {"wai_sr": wai})
     assert "modality_fit" in evaluation.factors()
 
@@ -96,8 +96,7 @@ def test_a_low_wai_task_score_with_a_stated_wish_for_another_way_raises_modality
 def test_at_session_two_there_are_no_findings_about_agreements_or_unnoticed_progress() -> None:
     answers = {
         "sessions": 2,
-        "agreement_made": "no",
-        "progress_reviews": "never",
+        "working_together": ["no_agreement", "never_reviewed"],
         "other_changes": ["sleep_energy", "coping"],
         "feels_working": 2,
     }

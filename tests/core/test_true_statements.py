@@ -73,7 +73,7 @@ def test_the_same_as_at_the_start_and_no_changes_says_nothing_about_progress() -
         "compared_to_start": "same",
         "other_changes": ["none"],
         "feels_working": 2,
-        "progress_reviews": "never",
+        "working_together": ["never_reviewed"],
     }
     evaluation = evaluate({"answers": answers})
     assert "unrecognized_progress" not in evaluation.factors()

@@ -1,9 +1,11 @@
 """The adaptive check-up (issue 14): questions appear only when earlier answers make them
 relevant, and every rule's questions can still be reached when they are.
 
-The stories below are counted the way the wizard asks: each screen shows the questions
-that are visible for the answers so far; an answer can open more. A question the story
-does not mention is answered "Prefer not to say" (that is a tap too).
+The stories below are counted the way the wizard asks: screen by screen, each shows the
+questions that are visible for the answers saved so far (a skipped answer opens nothing);
+an answer can open more on the same screen after "Save and continue", and a question
+answered and later closed again still counts. A question the story does not mention is
+answered "Prefer not to say" (that is a tap too).
 """
 
 from __future__ import annotations
@@ -62,11 +64,9 @@ STORIES: dict[str, dict[str, Any]] = {
         **_BASE,
         "feels_working": 3,
         "compared_to_start": "same",
-        "can_name_goal": 4,
-        "holding_back": 1,
-        "avoided_topic": 2,
+        "expecting": ["none"],
+        "in_therapy": ["none"],
         "barriers": ["cost"],
-        "schedule_fit": 4,
     },
     # Feels a bit better, but does not feel heard and does not fully trust the therapist.
     "better_but_not_heard": {**_BASE, "trust": 3, "heard": 2, "rupture": "not_talked"},
@@ -79,26 +79,39 @@ STORIES: dict[str, dict[str, Any]] = {
         "thinking_of_ending": "stuck_ending",
         # What the sections about why then ask, answered as this person would: they can
         # say what they want, they do not avoid topics, and nothing practical is in the way.
-        "can_name_goal": 4,
-        "holding_back": 2,
-        "avoided_topic": 2,
+        "expecting": ["none"],
+        "in_therapy": ["none"],
         "barriers": ["none"],
-        "schedule_fit": 4,
     },
 }
+
+
+def _given(answers: dict[str, Any]) -> dict[str, Any]:
+    """What conditions read (web/checkups/wizard._given): a skipped answer opens nothing."""
+    return {k: v for k, v in answers.items() if v != "skip"}
 
 
 def walk(story: dict[str, Any]) -> tuple[list[str], list[str]]:
     """(questions answered, questionnaires offered) when a person tells `story`."""
     bank = question_bank()
     answers: dict[str, Any] = {}
-    for _ in range(len(bank.questions)):
-        shown = [q.id for q in bank.visible(answers)]
-        nxt = {qid: story.get(qid, "skip") for qid in shown}
-        if nxt == answers:
-            break
-        answers = nxt
-    return list(answers), bank.measures_offered(answers)
+    asked: list[str] = []
+    for section in bank.sections:
+        # One round per "Save and continue" on this screen.
+        for _ in range(len(bank.questions)):
+            shown = [
+                q.id
+                for q in bank.visible(_given(answers))
+                if q.section == section.id and q.id not in answers
+            ]
+            if not shown:
+                break
+            for qid in shown:
+                answers[qid] = story.get(qid, "skip")
+                asked.append(qid)
+    visible = {q.id for q in bank.visible(_given(answers))}
+    kept = {k: v for k, v in answers.items() if k in visible}
+    return asked, bank.measures_offered(_given(kept))
 
 
 # Stories whose first two PHQ-9 / GAD-7 answers reach the PHQ-2 / GAD-2 cutoff (3), so
@@ -140,6 +153,23 @@ def count_with_check_in(name: str) -> int:
                 asked = screens[instrument]
             items -= len(get_instrument(asked).items) - 1
     return len(questions) + items
+
+
+def count_after_quick_check(name: str) -> int:
+    """Answers the full check-up still asks when the person did the quick check first: its
+    questions and its questionnaires (the short screens, and the rest when positive, as far
+    as the check-up would ask them) are filled in (web/checkups/quick.save_first)."""
+    questions, measures = walk(STORIES[name])
+    quick = question_bank().quick
+    _, items = count(name)
+    covered = {m.full for m in quick.measures}
+    for instrument in measures:
+        if instrument in covered:
+            asked = instrument
+            if instrument not in POSITIVE_SCREENS.get(name, set()):
+                asked = next(m.screen for m in quick.measures if m.full == instrument)
+            items -= len(get_instrument(asked).items)
+    return len([q for q in questions if q not in quick.questions]) + items
 
 
 def test_a_typical_story_answers_well_under_half_of_what_everyone_answered_before() -> None:
@@ -184,19 +214,19 @@ def test_feeling_stuck_opens_the_sections_about_why() -> None:
 def test_a_skipped_progress_answer_keeps_the_sections_about_why() -> None:
     story = {**STORIES["going_well"], "compared_to_start": "skip"}
     questions, _ = walk(story)
-    assert "can_name_goal" in questions and "holding_back" in questions
+    assert "expecting" in questions and "in_therapy" in questions
 
 
 def test_the_agreement_section_waits_until_past_the_first_sessions() -> None:
     early = {**STORIES["stuck_after_many_sessions"], "sessions": 2, "weeks": 2}
-    assert "agreement_made" not in walk(early)[0]
-    assert "agreement_made" in walk(STORIES["stuck_after_many_sessions"])[0]
+    assert "working_together" not in walk(early)[0]
+    assert "working_together" in walk(STORIES["stuck_after_many_sessions"])[0]
 
 
-# Answers that open every condition at once. A hint question is not asked about a
-# concern the person already named (trauma_hint when trauma is a concern), so no single
-# answer set shows everything: the two below differ only in that, and together they must
-# show every question, so every rule's questions can be reached when the answers point there.
+# Answers that open every condition at once. "Does your therapist know about it?" is not
+# asked about a concern the person already named, and a named concern offers its
+# questionnaire directly, so two answer sets are checked: together they must show every
+# question, so every rule's questions can be reached when the answers point there.
 EVERYTHING: dict[str, Any] = {
     **_BASE,
     "sessions": 20,
@@ -207,13 +237,9 @@ EVERYTHING: dict[str, Any] = {
     "concerns": ["anxiety"],
     "feels_working": 2,
     "compared_to_start": "bit_worse",
-    "can_name_goal": 2,
-    "avoided_topic": 4,
-    "schedule_fit": 2,
-    "substance_hint": "yes",
+    "barriers": ["schedule"],
+    "health_signs": ["substance", "trauma", "focus"],
     "substance_kind": ["alcohol"],
-    "trauma_hint": "yes",
-    "focus_hint": "yes",
 }
 EVERYTHING_NAMED = {**EVERYTHING, "concerns": ["trauma", "substance_use", "adhd"]}
 
@@ -235,9 +261,9 @@ def test_every_rule_can_fire_only_on_questions_that_can_be_shown_together() -> N
         assert any(needed <= shown for shown in sets), rule.id
 
 
-def test_a_hint_is_not_asked_about_a_concern_the_person_already_named() -> None:
+def test_it_does_not_ask_whether_the_therapist_knows_about_a_concern_the_person_named() -> None:
     questions, measures = walk({**STORIES["stuck_after_many_sessions"], **EVERYTHING_NAMED})
-    assert not {"trauma_hint", "substance_hint", "focus_hint"} & set(questions)
+    assert "hint_known" not in questions
     # The named concern still offers its questionnaire directly.
     assert {"pcl5", "audit_c", "asrs6"} <= set(measures)
 
@@ -245,17 +271,16 @@ def test_a_hint_is_not_asked_about_a_concern_the_person_already_named() -> None:
 @pytest.mark.parametrize(
     ("gate", "closed", "follow_up"),
     [
-        ({"avoided_topic": 2, "holding_back": 2}, True, "too_comfortable"),
-        ({"avoided_topic": 4, "holding_back": 2}, False, "too_comfortable"),
-        ({"avoided_topic": 2, "holding_back": 3}, False, "too_comfortable"),
-        ({"avoided_topic": "skip", "holding_back": 1}, False, "too_comfortable"),
-        ({"can_name_goal": 5}, True, "just_looking"),
-        ({"can_name_goal": 3}, False, "just_looking"),
-        ({"can_name_goal": 5, "wants": ["not_sure"]}, False, "just_looking"),
-        ({"schedule_fit": 4, "barriers": ["cost"]}, True, "format_wish"),
-        ({"schedule_fit": 3, "barriers": ["none"]}, False, "format_wish"),
-        ({"schedule_fit": 5, "barriers": ["no_privacy"]}, False, "format_wish"),
-        ({"schedule_fit": "skip", "barriers": ["none"]}, False, "format_wish"),
+        ({"barriers": ["cost"]}, True, "format_wish"),
+        ({"barriers": ["none"]}, True, "format"),
+        ({"barriers": "skip"}, True, "format_wish"),
+        ({"barriers": ["schedule"]}, False, "format_wish"),
+        ({"barriers": ["cost", "no_privacy"]}, False, "format"),
+        ({"health_signs": ["none"]}, True, "hint_known"),
+        ({"health_signs": ["severe", "never_asked"]}, True, "hint_known"),
+        ({"health_signs": ["trauma"]}, False, "hint_known"),
+        ({"health_signs": ["substance"]}, False, "substance_kind"),
+        ({"health_signs": ["focus"], "concerns": ["adhd"]}, True, "hint_known"),
     ],
 )
 def test_a_follow_up_in_the_sections_about_why_opens_only_when_its_lead_points_there(
@@ -282,7 +307,10 @@ def test_docs_state_the_counts_of_each_story() -> None:
         questions, items = count(name)
         label = name.replace("_", " ")
         total, reused = questions + items, count_with_check_in(name)
-        row = rf"\| {label}[^|]*\| {questions} \| {items} \| {total} \| {reused} \|"
+        after_quick = count_after_quick_check(name)
+        row = (
+            rf"\| {label}[^|]*\| {questions} \| {items} \| {total} \| {reused} \| {after_quick} \|"
+        )
         assert re.search(row, text), (name, questions, items)
     assert f"{BEFORE} answers" in text
 
@@ -303,7 +331,7 @@ def _section(data: dict[str, Any], section_id: str) -> dict[str, Any]:
     [
         (lambda d: d["quick"].update(questions=["no_such_question"]), "unknown question"),
         (lambda d: d["quick"].update(questions=["dual_kind"]), "is a follow-up question"),
-        (lambda d: d["quick"].update(questions=["can_name_goal"]), "is a follow-up question"),
+        (lambda d: d["quick"].update(questions=["expecting"]), "is a follow-up question"),
         (lambda d: d["quick"].update(questions=["trust", "trust"]), "unique"),
         (
             lambda d: d["quick"]["measures"][0].update(full="gad7"),

@@ -241,7 +241,13 @@ def test_status_conditions_read_series_statuses() -> None:
 def test_fired_rules_are_grouped_by_factor_strongest_first_then_in_file_order() -> None:
     rules = rule_set()
     position = {rule.id: n for n, rule in enumerate(rules.rules)}
-    answers = {"trust": 1, "sessions": 2, "expect_fast": 5, "feels_working": 1, "chosen": "court"}
+    answers = {
+        "trust": 1,
+        "sessions": 2,
+        "expecting": ["fast"],
+        "feels_working": 1,
+        "chosen": "court",
+    }
     state = State(answers=answers)
     grouped = rules.fired(state)
     holding = {rule.id for rule in rules.rules if rules.scope.holds(rule.when, state)}

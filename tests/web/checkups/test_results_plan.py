@@ -17,11 +17,9 @@ CRISIS_WITH_MANY_CONCERNS: dict[str, Any] = {
     "safe_now": "not_safe",
     "sessions": 10,
     "trust": 1,
-    "expect_fast": 5,
-    "barriers": ["cost"],
-    "never_asked": 5,
-    "schedule_fit": 1,
-    "can_name_goal": 1,
+    "expecting": ["fast", "no_clear_goal"],
+    "barriers": ["cost", "schedule"],
+    "health_signs": ["never_asked"],
 }
 
 

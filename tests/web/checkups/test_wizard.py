@@ -81,8 +81,10 @@ def test_reading_a_section_turns_form_fields_into_answer_values(db: object) -> N
     assert sub.values["sessions"] == 7
     assert sub.values["weeks"] == "skip"
     assert sub.values["concerns"] == ["anxiety", "stress"]
-    sub = wizard.read_section(doc, "barriers", _form({"q-format": "skip"}))
-    assert sub.values["format"] == "skip"
+    sub = wizard.read_section(
+        doc, "barriers", _form({"q-in_therapy": ["ambivalent", "crisis_mode"]})
+    )
+    assert sub.values["in_therapy"] == ["ambivalent", "crisis_mode"]
 
 
 def test_a_blank_question_asks_for_an_answer_or_prefer_not_to_say(db: object) -> None:

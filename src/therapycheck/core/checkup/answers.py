@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from therapycheck.core.change import Point, SeriesStatus
+from therapycheck.core.checkup import retired
 from therapycheck.core.checkup.bank import AnswersError, QuestionBank, question_bank
 from therapycheck.core.checkup.model import Context
 from therapycheck.core.checkup.screening import screen_positive, screen_size
@@ -123,7 +124,7 @@ def _answers(raw: Any, bank: QuestionBank) -> dict[str, Any]:
     if not isinstance(raw, Mapping):
         raise AnswersError("answers", "expected an object of question id -> answer")
     answers: dict[str, Any] = {}
-    for qid, value in raw.items():
+    for qid, value in retired.upgrade(raw).items():
         question = bank.get(qid)
         if question is None:
             raise AnswersError(str(qid), "unknown question id (see `therapycheck questions`)")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import models
 
+from therapycheck.core.checkup.retired import upgrade
 from therapycheck.core.result import StoredResult, read_result
 
 # The most check-ups one person keeps: one a month for more than eight years. The cap
@@ -64,9 +65,11 @@ class Checkup(models.Model):
         stored = self.answers if isinstance(self.answers, dict) else {}
         answers = stored.get("answers")
         measures = stored.get("measures")
+        # Answers saved before a question was folded into a tick list are read in today's
+        # words, so a check-up in progress does not ask them again (core/checkup/retired.py).
         self.answers = {
             **stored,
-            "answers": dict(answers) if isinstance(answers, dict) else {},
+            "answers": upgrade(answers) if isinstance(answers, dict) else {},
             "measures": dict(measures) if isinstance(measures, dict) else {},
         }
         return self
