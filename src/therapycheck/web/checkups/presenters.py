@@ -87,6 +87,8 @@ def question_field(
         "min": getattr(question, "min", None),
         "max": getattr(question, "max", None),
         "first_control": options[0]["id"] if options else f"{field_id}-input",
+        # A list with its own "None of these" needs no hint about leaving it blank.
+        "has_none": any(getattr(o, "exclusive", False) for o in getattr(question, "options", ())),
     }
 
 
