@@ -373,7 +373,11 @@ def _chart(pdf: ReportPDF, s: InstrumentSummary) -> None:
 def _findings(pdf: ReportPDF, data: ReportData) -> None:
     if data.checkup is None:
         _heading(pdf, "What my latest check-up pointed to")
-        _text(pdf, "No check-up finished yet. The check-up takes about 30 to 50 answers, most of them one tap.")
+        _text(
+            pdf,
+            "No check-up finished yet. The check-up asks for about 30 to 50 answers, "
+            "most of them one tap.",
+        )
         return
     done = data.checkup.completed_at
     when = long_date(timezone.localtime(done)) if done is not None else ""
