@@ -41,8 +41,15 @@ def test_a_clear_disagree_ticks_the_statement_said_the_other_way_round() -> None
 def test_old_choices_tick_the_statements_they_became() -> None:
     old = {"agreement_made": "partly", "homework": "unclear", "progress_reviews": "never"}
     assert upgrade(old) == {
-        "working_together": ["partial_agreement", "homework_unclear", "never_reviewed"]
+        "working_together": ["partial_agreement", "never_reviewed", "homework_unclear"]
     }
+
+
+def test_ticks_come_in_the_list_order_whatever_order_the_old_answers_were_stored_in() -> None:
+    # PostgreSQL's jsonb gives keys back sorted, not in the order they were saved.
+    one = upgrade({"crisis_mode": 5, "holding_back": 5, "support_outside": 1})
+    other = upgrade({"support_outside": 1, "holding_back": 5, "crisis_mode": 5})
+    assert one == other == {"in_therapy": ["holding_back", "crisis_mode", "little_support"]}
 
 
 def test_an_unhappy_schedule_joins_the_barriers_list_in_place_of_none() -> None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from therapycheck.core.checkup.bank import question_bank
+
 Test = Callable[[Any], bool]
 
 
@@ -85,8 +87,17 @@ def upgrade(answers: Mapping[str, Any]) -> dict[str, Any]:
         if target != "barriers" and target in kept:
             continue
         existing = [o for o in now if o != "none"] if isinstance(now, list) else []
-        kept[target] = existing + [s for s in statements if s not in existing]
+        added = [s for s in statements if s not in existing]
+        # In the list's own order: stored answers may come back in any key order
+        # (PostgreSQL's jsonb sorts keys), and the same answers must read the same.
+        kept[target] = existing + sorted(added, key=_position(target))
     return kept
+
+
+def _position(target: str) -> Callable[[str], int]:
+    question = question_bank().get(target)
+    order = [str(o.id) for o in question.options] if question is not None else []
+    return lambda statement: order.index(statement) if statement in order else len(order)
 
 
 def _ticks(qid: str, value: Any) -> list[tuple[str, str]]:
