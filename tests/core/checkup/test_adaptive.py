@@ -224,9 +224,10 @@ def test_the_agreement_section_waits_until_past_the_first_sessions() -> None:
 
 
 # Answers that open every condition at once. "Does your therapist know about it?" is not
-# asked about a concern the person already named, and a named concern offers its
-# questionnaire directly, so two answer sets are checked: together they must show every
-# question, so every rule's questions can be reached when the answers point there.
+# asked about a concern the person already named, and the weeks since the first session
+# only when the number of sessions is under 3 or not given, so three answer sets are
+# checked: together they must show every question, so every rule's questions can be
+# reached when the answers point there.
 EVERYTHING: dict[str, Any] = {
     **_BASE,
     "sessions": 20,
@@ -242,19 +243,21 @@ EVERYTHING: dict[str, Any] = {
     "substance_kind": ["alcohol"],
 }
 EVERYTHING_NAMED = {**EVERYTHING, "concerns": ["trauma", "substance_use", "adhd"]}
+# The number of sessions skipped: then the weeks since the first session are asked, and
+# read wherever "too early" is (the agreement section's rules among them).
+EVERYTHING_UNCOUNTED = {k: v for k, v in EVERYTHING.items() if k != "sessions"} | {"weeks": 20}
+ANSWER_SETS = (EVERYTHING, EVERYTHING_NAMED, EVERYTHING_UNCOUNTED)
 
 
-def test_between_them_the_two_answer_sets_ask_every_question() -> None:
+def test_between_them_the_answer_sets_ask_every_question() -> None:
     bank = question_bank()
-    shown = {q.id for q in bank.visible(EVERYTHING)} | {
-        q.id for q in bank.visible(EVERYTHING_NAMED)
-    }
+    shown = {q.id for answers in ANSWER_SETS for q in bank.visible(answers)}
     assert shown == {q.id for q in bank.questions}
 
 
 def test_every_rule_can_fire_only_on_questions_that_can_be_shown_together() -> None:
     bank = question_bank()
-    sets = [{q.id for q in bank.visible(a)} for a in (EVERYTHING, EVERYTHING_NAMED)]
+    sets = [{q.id for q in bank.visible(a)} for a in ANSWER_SETS]
     rules = rule_set()
     for rule in rules.rules:
         needed = referenced_questions(rule.when, rules.definitions)

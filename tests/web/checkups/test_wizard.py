@@ -67,7 +67,6 @@ def test_reading_a_section_turns_form_fields_into_answer_values(db: object) -> N
     form = _form(
         {
             "q-sessions": "7",
-            "q-weeks-skip": "skip",
             "q-frequency": "weekly",
             "q-credential": "psychologist",
             "q-approach": "cbt",
@@ -75,11 +74,11 @@ def test_reading_a_section_turns_form_fields_into_answer_values(db: object) -> N
         }
     )
     # format, wants and chosen moved to later sections with issue 14 (the adaptive
-    # check-up asks them only when the answers about progress call for them).
+    # check-up asks them only when the answers about progress call for them), and weeks
+    # to "How it's going", asked only when fewer than 3 sessions are given or none.
     sub = wizard.read_section(doc, "about", form)
     assert sub.ok, sub.errors
     assert sub.values["sessions"] == 7
-    assert sub.values["weeks"] == "skip"
     assert sub.values["concerns"] == ["anxiety", "stress"]
     sub = wizard.read_section(
         doc, "barriers", _form({"q-in_therapy": ["ambivalent", "crisis_mode"]})
