@@ -1,10 +1,11 @@
 """Answers to retired questions, read in today's words.
 
-When the sections about why became tick lists (issue 14), 23 questions asked one by one
-were folded into seven lists of statements. Answers saved before (a check-up in progress,
-a saved answers file, an export brought back in) keep their meaning: the answer the
-rules used to read ticks the statement that replaced the question. The rules only ever
-read a clear "agree" (4 or 5) or "disagree" (1 or 2) there, so nothing they used is lost.
+When the sections about why became tick lists (issue 14), 24 questions asked one by one
+were folded into five new lists of statements and the barriers list. Answers saved before
+(a check-up in progress, a saved answers file, an export brought back in) keep their
+meaning: the answer the rules used to read ticks the statement that replaced the question.
+The rules only ever read one clear answer there (a clear "agree", 4 or 5; a clear
+"disagree", 1 or 2; or one particular choice), so nothing they used is lost.
 
 Only ticks are carried over: when none of a list's old answers ticks a statement, the list
 stays unanswered rather than "None of these", because the person never saw the whole list.
