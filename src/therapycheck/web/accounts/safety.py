@@ -84,16 +84,18 @@ def response_for(
     flags: Iterable[str] = (),
     reasons: Iterable[str] = (),
     dangers: Iterable[str] = (),
+    misconduct: bool | None = None,
 ) -> SafetyResponse:
     """The safety response for given answers, in the person's country, never naming a
     therapist whose conduct the person's latest check-up found unsafe. `dangers`: the kinds
-    of danger (core.safety.DANGERS); anything else is left out."""
+    of danger (core.safety.DANGERS); anything else is left out. `misconduct`: that finding
+    when the caller has already looked it up (looked up here otherwise)."""
     return core_safety.safety_response(
         flags=flags,
         reasons=reasons,
         dangers=[d for d in core_safety.DANGERS if d in set(dangers)],
         country=person.country,
-        misconduct=misconduct_found(person),
+        misconduct=misconduct_found(person) if misconduct is None else misconduct,
     )
 
 

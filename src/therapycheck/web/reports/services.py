@@ -134,7 +134,8 @@ def build_report(
     findings = _findings(result)
     actions = _actions(result)
     note = ReportNote.objects.filter(person=person).first()
-    safety = report_safety(person, summaries, latest)
+    misconduct = misconduct_found(person)
+    safety = report_safety(person, summaries, latest, misconduct=misconduct)
     risks = risk_answers(person, frozenset(safety.reasons) if safety is not None else frozenset())
     return ReportData(
         person=person,
@@ -151,7 +152,7 @@ def build_report(
         note_version=note.version if note else 0,
         risk_answers=tuple(risks[:TOP_RISK_ANSWERS]),
         other_risk_answers=max(len(risks) - TOP_RISK_ANSWERS, 0),
-        misconduct=bool(risks) and misconduct_found(person),
+        misconduct=bool(risks) and misconduct,
     )
 
 
@@ -391,6 +392,8 @@ def report_safety(
     person: Person,
     summaries: tuple[InstrumentSummary, ...],
     latest: tuple[Checkup, StoredResult] | None,
+    *,
+    misconduct: bool | None = None,
 ) -> SafetyResponse | None:
     """The crisis response when the person's latest answers carry a safety flag, else None.
 
@@ -412,7 +415,11 @@ def report_safety(
     # response_for keeps every step away from a therapist whose conduct the latest check-up
     # found unsafe, whatever raised the crisis.
     response = response_for(
-        person, flags=[SAFETY_FLAG] if flagged else [], reasons=reasons, dangers=dangers
+        person,
+        flags=[SAFETY_FLAG] if flagged else [],
+        reasons=reasons,
+        dangers=dangers,
+        misconduct=misconduct,
     )
     return response if response.crisis else None
 
