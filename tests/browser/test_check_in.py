@@ -223,6 +223,7 @@ def test_a_tick_list_in_the_sections_about_why_is_ticked_by_keyboard_only(
 ) -> None:
     """The sections about why ask in tick lists (issue 14): one screen of statements, each
     a named checkbox reached by Tab and ticked with Space."""
+    from tests.web.checkups.test_tick_lists import STUCK
     from therapycheck.web.accounts.current import personal_person
     from therapycheck.web.checkups import services
     from therapycheck.web.checkups.models import Checkup
@@ -231,18 +232,7 @@ def test_a_tick_list_in_the_sections_about_why_is_ticked_by_keyboard_only(
 
     person = personal_person()
     checkup = services.start_or_resume(person)
-    checkup.answers = {
-        "answers": {
-            "sessions": 20,
-            "safe_now": "safe",
-            "harm_worry": "no",
-            "harm_others": "no",
-            "danger_from_others": "no",
-            "feels_working": 2,
-            "compared_to_start": "same",
-        },
-        "measures": {},
-    }
+    checkup.answers = {"answers": dict(STUCK), "measures": {}}
     checkup.save()
     page = session.page
     session.goto(f"/checkup/{checkup.pk}/section/barriers/")
