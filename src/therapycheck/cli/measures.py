@@ -8,7 +8,7 @@ score, and the JSON output adds a `safety` key next to the contract keys.
 from __future__ import annotations
 
 import enum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -36,6 +36,9 @@ from therapycheck.core.scoring import (
     safety_skipped_text,
     score,
 )
+
+if TYPE_CHECKING:
+    from therapycheck.core.safety import SafetyResponse
 
 # Shown only if the safety module cannot be loaded: never leave a person without a number.
 _FALLBACK_CRISIS = (
@@ -121,16 +124,26 @@ def _misconduct_in_latest_checkup() -> bool:
         return False
 
 
+def _crisis_response(
+    inst: Instrument, endorsed: tuple[int, ...], country: str | None
+) -> SafetyResponse:
+    """The crisis response for safety items answered above 0 (raises ImportError when the
+    safety module cannot be loaded; the callers then show the fallback)."""
+    from therapycheck.core.safety import safety_response
+
+    return safety_response(
+        flags=["safety"],
+        reasons=_safety_reasons(inst, endorsed),
+        country=country,
+        misconduct=_misconduct_in_latest_checkup(),
+    )
+
+
 def _safety_document(inst: Instrument, endorsed: tuple[int, ...], country: str | None) -> Any:
     try:
-        from therapycheck.core.safety import safety_response
+        response = _crisis_response(inst, endorsed, country)
     except ImportError:
         return {"crisis": True, "resources": [], "message": _FALLBACK_CRISIS}
-    reasons = _safety_reasons(inst, endorsed)
-    misconduct = _misconduct_in_latest_checkup()
-    response = safety_response(
-        flags=["safety"], reasons=reasons, country=country, misconduct=misconduct
-    )
     return response.to_dict()
 
 
@@ -138,15 +151,10 @@ def _print_safety(
     console: Console, inst: Instrument, endorsed: tuple[int, ...], country: str | None
 ) -> None:
     try:
-        from therapycheck.core.safety import safety_response
+        response = _crisis_response(inst, endorsed, country)
     except ImportError:
         console.print(Panel(_FALLBACK_CRISIS, title="Your safety comes first", style="bold"))
         return
-    reasons = _safety_reasons(inst, endorsed)
-    misconduct = _misconduct_in_latest_checkup()
-    response = safety_response(
-        flags=["safety"], reasons=reasons, country=country, misconduct=misconduct
-    )
     lines = [response.message, ""]
     lines += [f"{n}. {step}" for n, step in enumerate(response.steps, start=1)]
     lines += ["", f"Where to get help ({response.country_name}):"]
