@@ -95,7 +95,7 @@ def document_for(checkup: Checkup) -> dict[str, Any]:
         "answers": wizard.answers_of(stored),
         "measures": core_measures(wizard.measures_of(stored)),
     }
-    reused = {k: v for k, v in measured_at(stored).items() if k in doc["measures"]}
+    reused = measured_at(stored, within=doc["measures"])
     if reused:
         doc["measured_at"] = reused
     doc["country"] = checkup.person.country
@@ -211,7 +211,7 @@ def finish(checkup: Checkup) -> Checkup:
         {"answers": wizard.answers_of(stored), "measures": wizard.measures_of(stored)}
     )
     # A check-in used again keeps its session, so the report does not count it twice.
-    reused = {k: v for k, v in measured_at(stored).items() if k in pruned.get("measures", {})}
+    reused = measured_at(stored, within=pruned.get("measures", {}))
     checkup.answers = {**pruned, "measured_at": reused} if reused else pruned
     result = live_report(checkup, in_progress=False)
     raise_safety_if_needed(checkup, result.get("safety") or {})
@@ -394,15 +394,18 @@ def add_scores_to_progress(
 REUSE_WITHIN_DAYS = 14
 
 
-def measured_at(doc: Any) -> dict[str, int]:
-    """Questionnaires of this check-up taken from a check-in: instrument id -> its session."""
+def measured_at(doc: Any, within: Iterable[str] | None = None) -> dict[str, int]:
+    """Questionnaires of this check-up taken from a check-in: instrument id -> its session
+    (only those `within` the given questionnaires, when given: the ones still kept)."""
     raw = doc.get("measured_at") if isinstance(doc, dict) else None
     if not isinstance(raw, dict):
         return {}
+    kept = None if within is None else set(within)
     return {
         str(k): v
         for k, v in raw.items()
         if isinstance(v, int) and not isinstance(v, bool) and v >= 0
+        if kept is None or k in kept
     }
 
 

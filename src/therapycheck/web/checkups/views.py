@@ -215,7 +215,7 @@ def _navigate(checkup: Checkup, step_: wizard.Step, nav: str) -> HttpResponse:
         return HttpResponseRedirect(reverse("checkups:start") + "?saved=1")
     if step_.kind == "measure" and nav == NAV_SKIP_MEASURE:
         doc = dict(checkup.answers)
-        doc["measures"] = {k: v for k, v in wizard.measures_of(doc).items() if k != step_.ref}
+        doc["measures"] = _without(wizard.measures_of(doc), step_.ref)
         doc["measured_at"] = _without(services.measured_at(doc), step_.ref)
         services.save(checkup, doc, step_.key)
     steps = wizard.steps_for(checkup.answers)
