@@ -53,6 +53,14 @@ def _reuse(client: Client, checkup: Checkup, url: str) -> Any:
     return client.post(url, {"version": str(checkup.version), "nav": "reuse_checkin"})
 
 
+def _check_in_used_at_phq9(client: Client) -> tuple[Checkup, str]:
+    """At the PHQ-9 step with the recent check-in's answers used, the check-up reloaded."""
+    checkup, url = _at_phq9(client)
+    _reuse(client, checkup, url)
+    checkup.refresh_from_db()
+    return checkup, url
+
+
 def test_the_phq9_step_offers_the_check_in_from_five_days_ago(
     client: Client, person: Person, flat_series: Any
 ) -> None:
@@ -120,9 +128,7 @@ def test_a_risk_answer_in_the_check_in_used_again_puts_safety_first(
 def test_changing_an_answer_after_using_the_check_in_makes_them_todays_answers(
     client: Client, person: Person, flat_series: Any
 ) -> None:
-    checkup, url = _at_phq9(client)
-    _reuse(client, checkup, url)
-    checkup.refresh_from_db()
+    checkup, url = _check_in_used_at_phq9(client)
     html = _html(client.get(url))
     assert "Using your check-in from" in html
     data = measure_form(checkup, "phq9", [2, 2, 2, 2, 2, 1, 1, 1, 0])
@@ -136,9 +142,7 @@ def test_changing_an_answer_after_using_the_check_in_makes_them_todays_answers(
 def test_saving_the_same_answers_again_keeps_them_as_the_check_ins(
     client: Client, person: Person, flat_series: Any
 ) -> None:
-    checkup, url = _at_phq9(client)
-    _reuse(client, checkup, url)
-    checkup.refresh_from_db()
+    checkup, url = _check_in_used_at_phq9(client)
     client.post(url, step_form(checkup, "measure", "phq9", measures={"phq9": FLAT}))
     checkup.refresh_from_db()
     assert checkup.answers["measured_at"] == {"phq9": 11}
@@ -147,9 +151,7 @@ def test_saving_the_same_answers_again_keeps_them_as_the_check_ins(
 def test_skipping_the_questionnaire_after_using_the_check_in_forgets_both(
     client: Client, person: Person, flat_series: Any
 ) -> None:
-    checkup, url = _at_phq9(client)
-    _reuse(client, checkup, url)
-    checkup.refresh_from_db()
+    checkup, url = _check_in_used_at_phq9(client)
     client.post(url, {"version": str(checkup.version), "nav": "skip_measure"})
     checkup.refresh_from_db()
     assert "phq9" not in checkup.answers["measures"]
