@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from therapycheck.cli import app
+from therapycheck.cli import app, measures
 from therapycheck.core.instruments import instrument_ids
 from therapycheck.core.instruments.markdown import instruments_markdown
 
@@ -220,3 +220,19 @@ def test_an_unreadable_saved_check_up_never_stops_the_crisis_response(
     result = runner.invoke(app, RISK)
     assert result.exit_code == 0
     assert "Your safety comes first" in result.stdout
+
+
+def test_without_the_safety_module_the_fallback_still_comes_first_and_names_no_therapist(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The fallback cannot know of a misconduct finding, so it sends no one to the therapist.
+    def unavailable(*_: object) -> None:
+        raise ImportError("therapycheck.core.safety")
+
+    monkeypatch.setattr(measures, "_crisis_response", unavailable)
+    result = runner.invoke(app, ["score", "phq9", "--answers", "1,1,1,1,1,1,1,1,2"])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.index("Your safety comes first") < out.index("Total")
+    assert "116 123" in out and "988" in out
+    assert "therapist" not in out.lower()

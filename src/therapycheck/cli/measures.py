@@ -41,12 +41,13 @@ if TYPE_CHECKING:
     from therapycheck.core.safety import SafetyResponse
 
 # Shown only if the safety module cannot be loaded: never leave a person without a number.
+# It cannot know of a misconduct finding, so it never names the therapist.
 _FALLBACK_CRISIS = (
     "Your safety comes first. Some answers say you may be having thoughts of ending your "
     "life or hurting yourself. If you are in danger now, call your local emergency number "
     "(911 in the US and Canada, 999 in the UK, 112 in the EU, 000 in Australia). "
     "In the US or Canada you can call or text 988; in the UK or Ireland call Samaritans "
-    "on 116 123. Please reach out today and tell your therapist."
+    "on 116 123. Please reach out today and tell a doctor or someone you trust."
 )
 
 
