@@ -13,6 +13,7 @@ from typing import Any
 
 from tests.web.reports.test_views import finished_checkup
 from therapycheck.web.accounts.current import personal_person
+from therapycheck.web.accounts.models import Person
 from therapycheck.web.accounts.safety import mark_safety_event
 
 from .conftest import DESKTOP, PHONE, Session, run_axe, save_screenshots
@@ -145,13 +146,19 @@ def test_in_the_check_up_a_compact_crisis_panel_keeps_the_question_in_view_on_a_
     _check(session, "crisis-checkup-compact-panel")
 
 
+def _person_in(country: str) -> Person:
+    """The personal-mode person, with their country chosen."""
+    person = personal_person()
+    person.country = country
+    person.save()
+    return person
+
+
 def test_the_results_page_opens_with_one_next_step_then_findings_then_the_plan(
     session: Session,
 ) -> None:
     page = session.page
-    person = personal_person()
-    person.country = "US"
-    person.save()
+    person = _person_in("US")
     checkup = finished_checkup(person, STUCK, measures={"wai_sr": [3] * 12})
     session.goto(f"/checkup/{checkup.pk}/")
     page.set_viewport_size(PHONE)
@@ -183,9 +190,7 @@ def test_a_crisis_result_from_before_a_country_was_chosen_shows_that_countrys_he
     session: Session,
 ) -> None:
     page = session.page
-    person = personal_person()
-    person.country = "INT"
-    person.save()
+    person = _person_in("INT")
     checkup = finished_checkup(person, {"safe_now": "not_safe", "sessions": 6})
     mark_safety_event(person, "checkup", ["You said you are not safe right now."])
     session.goto(f"/checkup/{checkup.pk}/")
@@ -207,9 +212,7 @@ def test_a_skipped_safety_item_gets_its_calm_note_and_the_score_row_says_no_tota
     session: Session,
 ) -> None:
     page = session.page
-    person = personal_person()
-    person.country = "GB"
-    person.save()
+    person = _person_in("GB")
     phq9 = [2, 2, 2, 2, 2, 1, 1, 1, None]  # item 9 skipped: no total, never read as safe
     checkup = finished_checkup(person, STUCK, measures={"phq9": phq9})  # type: ignore[dict-item]
     session.goto(f"/checkup/{checkup.pk}/")
